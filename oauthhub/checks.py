@@ -1,0 +1,99 @@
+"""System checks. Every id is listed here once and never reused.
+
+| id             | what it catches                                                  |
+| -------------- | ---------------------------------------------------------------- |
+| oauthhub.E001  | OAUTH2_PROVIDER_APPLICATION_MODEL is not "oauthhub.Client"       |
+| oauthhub.E002  | "oauth2_provider" missing from INSTALLED_APPS                    |
+| oauthhub.E003  | a site-default lifetime in OAUTHHUB is outside the bounds        |
+| oauthhub.E004  | session or authentication middleware missing (login + consent)   |
+| oauthhub.W001  | OAUTHHUB holds a key oauthhub does not know (a typo?)            |
+| oauthhub.W002  | OAUTHHUB["ISSUER_BASE_URL"] unset in a deployment (--deploy)     |
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.checks import Error, Tags, Warning, register
+
+from .conf import DEFAULTS, hub_settings
+from .profiles import PROFILES
+
+_TTL_SETTINGS = {
+    "access": "ACCESS_TOKEN_TTL",
+    "refresh": "REFRESH_TOKEN_TTL",
+    "code": "AUTHORIZATION_CODE_TTL",
+    "id": "ID_TOKEN_TTL",
+}
+
+
+@register(Tags.compatibility)
+def check_dot_integration(app_configs=None, **kwargs):
+    errors = []
+    model = getattr(settings, "OAUTH2_PROVIDER_APPLICATION_MODEL", "oauth2_provider.Application")
+    if model != "oauthhub.Client":
+        errors.append(
+            Error(
+                f"OAUTH2_PROVIDER_APPLICATION_MODEL is {model!r}; oauthhub needs its own client model.",
+                hint='Set OAUTH2_PROVIDER_APPLICATION_MODEL = "oauthhub.Client" before the first migrate.',
+                id="oauthhub.E001",
+            )
+        )
+    if "oauth2_provider" not in settings.INSTALLED_APPS:
+        errors.append(
+            Error(
+                "django-oauth-toolkit is not installed.",
+                hint='Add "oauth2_provider" to INSTALLED_APPS (before "oauthhub").',
+                id="oauthhub.E002",
+            )
+        )
+    middleware = set(settings.MIDDLEWARE)
+    for needed in (
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+    ):
+        if needed not in middleware:
+            errors.append(
+                Error(
+                    f"{needed} is not in MIDDLEWARE; the authorization endpoint needs a logged-in user.",
+                    hint=f'Add "{needed}" to MIDDLEWARE.',
+                    id="oauthhub.E004",
+                )
+            )
+    return errors
+
+
+@register(Tags.compatibility)
+def check_hub_settings(app_configs=None, **kwargs):
+    messages = []
+    user = getattr(settings, "OAUTHHUB", {}) or {}
+    for key in sorted(set(user) - set(DEFAULTS)):
+        messages.append(
+            Warning(
+                f"OAUTHHUB[{key!r}] is not an oauthhub setting and is ignored.",
+                hint="See docs/settings.md for the settings oauthhub reads.",
+                id="oauthhub.W001",
+            )
+        )
+    for kind, name in _TTL_SETTINGS.items():
+        value = getattr(hub_settings, name)
+        problem = (
+            f"OAUTHHUB[{name!r}] must be a whole number of seconds."
+            if not isinstance(value, int) or isinstance(value, bool)
+            else PROFILES["default"].ttl_error(kind, value)
+        )
+        if problem:
+            messages.append(Error(problem, hint=f'Change OAUTHHUB["{name}"].', id="oauthhub.E003"))
+    return messages
+
+
+@register(Tags.security, deploy=True)
+def check_issuer(app_configs=None, **kwargs):
+    if hub_settings.ISSUER_BASE_URL:
+        return []
+    return [
+        Warning(
+            "OAUTHHUB['ISSUER_BASE_URL'] is not set, so issuers are derived from the Host header.",
+            hint='Set OAUTHHUB["ISSUER_BASE_URL"] to the public https URL the app is mounted at.',
+            id="oauthhub.W002",
+        )
+    ]

@@ -1,0 +1,176 @@
+"""Workspace: one authorization server with its own issuer, scopes, clients and lifetimes."""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ..conf import hub_settings
+from ..durations import humanize
+from ..profiles import PROFILES, get_profile
+
+# Paths the site itself serves at the top level; a workspace with one of these
+# slugs would shadow them (or be shadowed).
+BUILTIN_RESERVED_SLUGS = frozenset(
+    {
+        "accounts", "admin", "api", "auth", "healthz", "login", "logout", "media",
+        "o", "oauth", "oauth2", "oauthhub", "openid", "static", "well-known",
+    }
+)
+
+slug_validator = RegexValidator(
+    re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$"),
+    _("Use 1–50 lowercase letters, digits and hyphens, starting and ending with a letter or digit."),
+    code="invalid_slug",
+)
+
+
+def validate_slug_not_reserved(value: str) -> None:
+    if value in BUILTIN_RESERVED_SLUGS or value in set(hub_settings.RESERVED_SLUGS):
+        raise ValidationError(
+            _("“%(slug)s” is reserved: the site serves /%(slug)s/ itself. Choose another slug."),
+            code="reserved_slug",
+            params={"slug": value},
+        )
+
+
+class WorkspaceQuerySet(models.QuerySet):
+    def enabled(self) -> WorkspaceQuerySet:
+        return self.filter(enabled=True)
+
+
+class Workspace(models.Model):
+    class TokenFormat(models.TextChoices):
+        JWT = "jwt", _("JWT (RFC 9068)")
+        OPAQUE = "opaque", _("Opaque")
+
+    class GrantType(models.TextChoices):
+        AUTHORIZATION_CODE = "authorization_code", _("Authorization code (with PKCE)")
+        CLIENT_CREDENTIALS = "client_credentials", _("Client credentials")
+        REFRESH_TOKEN = "refresh_token", _("Refresh token")
+
+    slug = models.CharField(
+        _("slug"),
+        max_length=50,
+        unique=True,
+        validators=[slug_validator, validate_slug_not_reserved],
+        help_text=_("The URL segment: /<slug>/oauth2/token. Lowercase letters, digits and hyphens."),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    profile = models.CharField(
+        _("profile"),
+        max_length=32,
+        choices=[(p.name, p.label) for p in PROFILES.values()],
+        default="default",
+        help_text=_("Presets and bounds for lifetimes and client rules."),
+    )
+    enabled = models.BooleanField(
+        _("enabled"), default=True, help_text=_("A disabled workspace answers 404 on every endpoint.")
+    )
+
+    # Lifetimes in seconds; empty means "inherit the site default" (OAUTHHUB setting).
+    access_token_ttl = models.PositiveIntegerField(_("access token TTL"), null=True, blank=True)
+    refresh_token_ttl = models.PositiveIntegerField(_("refresh token TTL"), null=True, blank=True)
+    authorization_code_ttl = models.PositiveIntegerField(_("authorization code TTL"), null=True, blank=True)
+    id_token_ttl = models.PositiveIntegerField(_("ID token TTL"), null=True, blank=True)
+    rotate_refresh_tokens = models.BooleanField(
+        _("rotate refresh tokens"),
+        default=True,
+        help_text=_("Each refresh returns a new refresh token and invalidates the old one."),
+    )
+    token_format = models.CharField(
+        _("token format"), max_length=16, choices=TokenFormat.choices, default=TokenFormat.OPAQUE
+    )
+    grant_types = models.JSONField(
+        _("allowed grant types"),
+        default=list,
+        blank=True,
+        help_text=_("Grant types any client of this workspace may be given."),
+    )
+
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = WorkspaceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name = _("workspace")
+        verbose_name_plural = _("workspaces")
+
+    def __str__(self) -> str:
+        return self.slug
+
+    def save(self, *args, **kwargs) -> None:
+        if self._state.adding:
+            self.apply_profile_presets()
+        super().save(*args, **kwargs)
+
+    def apply_profile_presets(self) -> None:
+        """Fill lifetimes and grant types the caller left empty from the profile."""
+        if not self.grant_types:
+            self.grant_types = list(self.GrantType.values)
+        for kind, seconds in get_profile(self.profile).presets.items():
+            if getattr(self, TTL_FIELDS[kind]) is None:
+                setattr(self, TTL_FIELDS[kind], seconds)
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, list[str]] = {}
+        profile = get_profile(self.profile)
+        for kind, field_name in TTL_FIELDS.items():
+            inherited = getattr(self, field_name) is None
+            message = profile.ttl_error(kind, self.effective_ttl(kind), inherited=inherited)
+            if message:
+                errors.setdefault(field_name, []).append(message)
+        access, refresh = self.effective_ttl("access"), self.effective_ttl("refresh")
+        if refresh < access and "refresh_token_ttl" not in errors:
+            errors.setdefault("refresh_token_ttl", []).append(
+                f"Refresh token TTL must be at least the access token TTL ({humanize(access)})."
+            )
+        unknown = set(self.grant_types or []) - set(self.GrantType.values)
+        if unknown:
+            errors["grant_types"] = [f"Unknown grant type: {', '.join(sorted(unknown))}."]
+        if self.token_format == self.TokenFormat.JWT:
+            errors.setdefault("token_format", []).append(
+                "This workspace has no active signing key, so it cannot issue JWT access tokens yet; "
+                "choose opaque."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def effective_ttl(self, kind: str) -> int:
+        """The workspace's lifetime of ``kind``, falling back to the site default."""
+        value = getattr(self, TTL_FIELDS[kind])
+        return value if value is not None else site_default_ttl(kind)
+
+    def allows_grant_type(self, grant_type: str) -> bool:
+        return grant_type in (self.grant_types or [])
+
+    @property
+    def profile_rules(self):
+        return get_profile(self.profile)
+
+
+TTL_FIELDS = {
+    "access": "access_token_ttl",
+    "refresh": "refresh_token_ttl",
+    "code": "authorization_code_ttl",
+    "id": "id_token_ttl",
+}
+
+_SETTING_NAMES = {
+    "access": "ACCESS_TOKEN_TTL",
+    "refresh": "REFRESH_TOKEN_TTL",
+    "code": "AUTHORIZATION_CODE_TTL",
+    "id": "ID_TOKEN_TTL",
+}
+
+
+def site_default_ttl(kind: str) -> int:
+    return int(getattr(hub_settings, _SETTING_NAMES[kind]))

@@ -1,0 +1,1 @@
+"""The OAuth protocol side: oauthlib validator, server, and the endpoint views."""

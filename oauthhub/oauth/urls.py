@@ -1,0 +1,11 @@
+"""Per-workspace protocol URLs, mounted under ``<workspace>/`` by oauthhub.urls."""
+
+from django.urls import path
+
+from . import views
+
+workspace_patterns = [
+    path("oauth2/authorize", views.AuthorizationView.as_view(), name="authorize"),
+    path("oauth2/token", views.TokenView.as_view(), name="token"),
+    path(".well-known/openid-configuration", views.discovery, name="openid-configuration"),
+]
