@@ -150,6 +150,8 @@ LOGIN_REDIRECT_URL = "/admin/"
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauthhub.Client"
 OAUTH2_PROVIDER = {
     "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    # oauthhub's client model allows http only for loopback redirect URIs (RFC 8252).
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
     "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
     "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,

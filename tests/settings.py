@@ -52,7 +52,12 @@ TEMPLATES = [
     }
 ]
 
-DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL", "sqlite://"))}
+# SQLite runs on a file (not in memory) so that tests can start real server
+# processes on the same test database.
+DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL", "sqlite:///" + str(Path(__file__).parent / ".db.sqlite3")))}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # One file per test run, so concurrent runs never share it.
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(__file__).parent / f".test-db-{os.getpid()}.sqlite3")}
 if os.environ.get("REDIS_URL"):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}}
 else:
@@ -63,6 +68,22 @@ STATIC_URL = "static/"
 LOGIN_URL = "/accounts/login/"
 
 # The settings lines README.md tells a host to add:
+# oauthhub fills django-oauth-toolkit's application slot; set before the first migrate.
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauthhub.Client"
-OAUTH2_PROVIDER = {"REFRESH_TOKEN_REUSE_PROTECTION": True}
+OAUTH2_PROVIDER = {
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    # oauthhub's client model allows http only for loopback redirect URIs (RFC 8252).
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+}
+
 OAUTHHUB = {}

@@ -127,6 +127,8 @@ class Client(AbstractApplication):
             super().clean()
         except ValidationError as exc:
             errors.update(exc.update_error_dict({}))
+        # Redirect URIs are checked below by stricter rules, in our words.
+        errors.pop("redirect_uris", None)
         workspace = self.workspace if self.workspace_id else None
         unknown = set(self.grant_types or []) - set(Workspace.GrantType.values)
         if unknown:
@@ -166,6 +168,10 @@ class Client(AbstractApplication):
             message = redirect_uri_error(uri)
             if message:
                 errors.setdefault("redirect_uris", []).append(message)
+        if not self.redirect_uris.split() and Workspace.GrantType.AUTHORIZATION_CODE in (self.grant_types or []):
+            errors.setdefault("redirect_uris", []).append(
+                "Add at least one redirect URI: the authorization code grant sends users back to it."
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -188,10 +194,9 @@ def redirect_uri_error(uri: str) -> str | None:
         return f"{uri}: wildcards are not allowed; register each redirect URI exactly."
     if parts.fragment or "#" in uri:
         return f"{uri}: a redirect URI must not contain a fragment (#…)."
+    loopback_http = parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS
+    if parts.scheme != "https" and not loopback_http:
+        return f"{uri}: use https (http is allowed only for 127.0.0.1, [::1] and localhost)."
     if not parts.hostname:
         return f"{uri} has no host."
-    if parts.scheme == "https":
-        return None
-    if parts.scheme == "http" and parts.hostname in LOOPBACK_HOSTS:
-        return None
-    return f"{uri}: use https (http is allowed only for 127.0.0.1, [::1] and localhost)."
+    return None

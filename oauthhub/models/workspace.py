@@ -121,6 +121,8 @@ class Workspace(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        if self._state.adding:
+            self.apply_profile_presets()  # validate what save() will store
         errors: dict[str, list[str]] = {}
         profile = get_profile(self.profile)
         for kind, field_name in TTL_FIELDS.items():

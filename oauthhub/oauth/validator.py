@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db import DataError
 from django.utils import timezone
 from oauth2_provider.oauth2_validators import OAuth2Validator
 
@@ -42,8 +43,8 @@ class Validator(OAuth2Validator):
             return None
         try:
             client = Client.objects.get(workspace=workspace, client_id=client_id, enabled=True)
-        except (Client.DoesNotExist, ValueError):
-            # ValueError: PostgreSQL refuses a NUL byte in the literal.
+        except (Client.DoesNotExist, ValueError, DataError):
+            # ValueError/DataError: drivers refuse a NUL byte in the literal.
             return None
         client.workspace = workspace  # the row we already hold; saves a query
         request.client = client

@@ -96,8 +96,10 @@ class OAuthEndpoint(APIView):
         content_type = request.content_type.split(";")[0].strip().lower()
         if content_type != FORM_CONTENT_TYPE:
             return oauth_error("invalid_request", f"Send the parameters as {FORM_CONTENT_TYPE}.")
-        django_request = request._request
-        django_request.POST  # parse now, so a body over the limits raises here
+        form = request._request.POST  # parsed now, so a body over the limits raises here
+        if any("\x00" in key or "\x00" in value for key, values in form.lists() for value in values):
+            # No OAuth parameter may hold a NUL, and databases refuse it in text.
+            return oauth_error("invalid_request", "Parameters must not contain NUL characters.")
         if request.query_params:
             return oauth_error("invalid_request", "Send parameters in the request body, not the URL query.")
         return None
@@ -114,6 +116,10 @@ class TokenView(OAuthEndpoint):
         refused = self.form_request_error(request)
         if refused:
             return refused
+        if not request._request.POST.get("grant_type"):
+            # oauthlib would call this unsupported_grant_type; RFC 6749 §5.2 says
+            # a missing parameter is invalid_request.
+            return oauth_error("invalid_request", "Missing grant_type parameter.")
         url, headers, body, status = get_core().create_token_response(request._request)
         response = self.oauthlib_response(headers, body, status)
         if status == 401:

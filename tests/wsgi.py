@@ -1,0 +1,8 @@
+"""WSGI entry point of the test host, for tests that start real server processes."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+application = get_wsgi_application()
