@@ -29,6 +29,17 @@ def parse(value: str | int) -> int:
     return int(number) * _UNITS[(unit or "s").lower()]
 
 
+def compact(seconds: int) -> str:
+    """Seconds as the shortest text :func:`parse` reads back: ``15m``, ``1h``, ``90s``.
+
+    For inputs, which must round-trip; :func:`humanize` is for reading.
+    """
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
 def humanize(seconds: int | None) -> str:
     """Render seconds the way an admin reads them: ``15 min``, ``1 h``, ``30 days``."""
     if seconds is None:

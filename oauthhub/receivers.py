@@ -14,5 +14,7 @@ from .models import Workspace
 def _forget_workspace(sender, instance: Workspace, **kwargs) -> None:
     # Forget now and again after commit: a concurrent request could otherwise
     # re-cache the old row between this save and the commit.
-    forget_workspace(instance.slug)
-    transaction.on_commit(lambda: forget_workspace(instance.slug))
+    slugs = {instance.slug, getattr(instance, "loaded_slug", None)} - {None}
+    for slug in slugs:
+        forget_workspace(slug)
+    transaction.on_commit(lambda: [forget_workspace(slug) for slug in slugs])

@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
             name='Workspace',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.CharField(help_text='The URL segment: /<slug>/oauth2/token. Lowercase letters, digits and hyphens.', max_length=50, unique=True, validators=[django.core.validators.RegexValidator(re.compile('^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$'), 'Use 1–50 lowercase letters, digits and hyphens, starting and ending with a letter or digit.', code='invalid_slug'), oauthhub.models.workspace.validate_slug_not_reserved], verbose_name='slug')),
+                ('slug', models.CharField(help_text='The URL segment, as acme in /acme/oauth2/token. Lowercase letters, digits and hyphens.', max_length=50, unique=True, validators=[django.core.validators.RegexValidator(re.compile('^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$'), 'Use 1–50 lowercase letters, digits and hyphens, starting and ending with a letter or digit.', code='invalid_slug'), oauthhub.models.workspace.validate_slug_not_reserved], verbose_name='slug')),
                 ('name', models.CharField(max_length=200, verbose_name='name')),
                 ('description', models.TextField(blank=True, verbose_name='description')),
                 ('profile', models.CharField(choices=[('default', 'Default'), ('open_banking', 'Open banking (FAPI-style)')], default='default', help_text='Presets and bounds for lifetimes and client rules.', max_length=32, verbose_name='profile')),

@@ -58,7 +58,7 @@ class Workspace(models.Model):
         max_length=50,
         unique=True,
         validators=[slug_validator, validate_slug_not_reserved],
-        help_text=_("The URL segment: /<slug>/oauth2/token. Lowercase letters, digits and hyphens."),
+        help_text=_("The URL segment, as acme in /acme/oauth2/token. Lowercase letters, digits and hyphens."),
     )
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
@@ -105,6 +105,13 @@ class Workspace(models.Model):
 
     def __str__(self) -> str:
         return self.slug
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # Remembered so a renamed workspace's old cache entry can be dropped too.
+        instance.loaded_slug = instance.__dict__.get("slug")
+        return instance
 
     def save(self, *args, **kwargs) -> None:
         if self._state.adding:
