@@ -25,6 +25,7 @@ test: $(STAMP)
 check: $(STAMP)
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	DJANGO_ENV=production SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	  OAUTHHUB_KEY_ENCRYPTION_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	  ALLOWED_HOSTS=auth.example.com OAUTHHUB_ISSUER_BASE_URL=https://auth.example.com \
 	  $(BIN)/python manage.py check --deploy --fail-level WARNING
 

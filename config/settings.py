@@ -62,6 +62,7 @@ def database_from_url(url: str) -> dict:
 
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("Set the SECRET_KEY environment variable (DJANGO_ENV=production).")
@@ -167,10 +168,16 @@ OAUTH2_PROVIDER = {
 OAUTHHUB = {
     "ISSUER_BASE_URL": os.environ.get("OAUTHHUB_ISSUER_BASE_URL") or None,
     "TOKEN_ENDPOINT_RATE": os.environ.get("OAUTHHUB_TOKEN_ENDPOINT_RATE") or None,
+    "KEY_ENCRYPTION_KEY": os.environ.get("OAUTHHUB_KEY_ENCRYPTION_KEY") or None,
+    "KEY_ENCRYPTION_KEY_FALLBACKS": env_list("OAUTHHUB_KEY_ENCRYPTION_KEY_FALLBACKS", []),
 }
 
 REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
+    # Proxies in front of the app that append to X-Forwarded-For; throttles key
+    # on the client address they report. 0 means "use REMOTE_ADDR", which a
+    # client cannot spoof.
+    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
 }
 
 LOGGING = {

@@ -9,6 +9,7 @@
 | oauthhub.W001  | OAUTHHUB holds a key oauthhub does not know (a typo?)            |
 | oauthhub.W002  | OAUTHHUB["ISSUER_BASE_URL"] unset in a deployment (--deploy)     |
 | oauthhub.W003  | refresh-token reuse protection off in OAUTH2_PROVIDER            |
+| oauthhub.W004  | KEY_ENCRYPTION_KEY unset: derived from SECRET_KEY (--deploy)     |
 """
 
 from __future__ import annotations
@@ -106,5 +107,20 @@ def check_issuer(app_configs=None, **kwargs):
             "OAUTHHUB['ISSUER_BASE_URL'] is not set, so issuers are derived from the Host header.",
             hint='Set OAUTHHUB["ISSUER_BASE_URL"] to the public https URL the app is mounted at.',
             id="oauthhub.W002",
+        )
+    ]
+
+
+@register(Tags.security, deploy=True)
+def check_key_encryption_key(app_configs=None, **kwargs):
+    if hub_settings.KEY_ENCRYPTION_KEY:
+        return []
+    return [
+        Warning(
+            "Signing keys are encrypted with a key derived from SECRET_KEY, so rotating SECRET_KEY "
+            "makes them unreadable and one leaked setting exposes both.",
+            hint='Set OAUTHHUB["KEY_ENCRYPTION_KEY"] to a long random string kept apart from SECRET_KEY '
+            "(and keep it: losing it loses the signing keys).",
+            id="oauthhub.W004",
         )
     ]

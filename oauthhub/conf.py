@@ -30,6 +30,18 @@ DEFAULTS: dict[str, Any] = {
     # Token endpoint rate per client address and workspace, in DRF's notation
     # ("600/min"); None turns the throttle off.
     "TOKEN_ENDPOINT_RATE": None,
+    # Encrypts signing keys at rest (any long random string). Unset, it is
+    # derived from SECRET_KEY and `check --deploy` warns. Old values go in the
+    # fallbacks so keys made under them still decrypt.
+    "KEY_ENCRYPTION_KEY": None,
+    "KEY_ENCRYPTION_KEY_FALLBACKS": [],
+    # Cache-Control max-age of the JWKS, in seconds. A next key must be
+    # published this long before it may start signing.
+    "JWKS_MAX_AGE": 300,
+    # Dotted path of the oauthhub.hooks.Hooks subclass to use.
+    "HOOKS": "oauthhub.hooks.Hooks",
+    # How this site validates oauthhub access tokens (oauthhub.contrib): see docs/resource-server.md.
+    "RESOURCE_SERVER": {},
     # Extra workspace slugs to refuse, for paths the host site serves itself.
     "RESERVED_SLUGS": [],
     # Django cache alias oauthhub uses.

@@ -15,3 +15,20 @@ class ConfigurationError(OAuthHubError, ImproperlyConfigured):
 
 class DurationError(OAuthHubError, ValueError):
     """A duration could not be parsed (``"15m"``, ``"1h"``, ``"900"`` are fine)."""
+
+
+class KeyDecryptionError(ConfigurationError):
+    """A signing key cannot be decrypted with the configured key-encryption key."""
+
+
+class RotationError(OAuthHubError):
+    """A key rotation was refused (too early, or another process is rotating)."""
+
+
+class InvalidToken(OAuthHubError, ValueError):
+    """An access token failed validation; ``reason`` says why in plain words."""
+
+    def __init__(self, reason: str, *, error: str = "invalid_token") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.error = error

@@ -1,15 +1,23 @@
-"""Token strings: secret generation and hashing, and the one lifetime resolver."""
+"""Token strings: secrets and their hashing, the lifetime resolver, JWT access tokens."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 
 from django.conf import settings
 from django.utils.crypto import constant_time_compare, salted_hmac
+from jwcrypto import jwt
+from oauthlib.oauth2.rfc6749.tokens import random_token_generator
+
+from .hooks import get_hooks
 
 _SECRET_PREFIX = "hmac-sha256$"
 _SECRET_SALT = "oauthhub.client-secret"
+
+# Where the token view hands oauthlib the workspace's issuer URL (see oauth/core.py).
+ISSUER_KEY = "OAUTHHUB_ISSUER"
 
 
 def generate_secret() -> str:
@@ -53,3 +61,54 @@ def lifetime(client, kind: str) -> int:
     edit applies to the next token issued.
     """
     return client.effective_ttl(kind)
+
+
+# Access tokens ---------------------------------------------------------------------
+
+
+def access_token(request) -> str:
+    """oauthlib's token generator: an RFC 9068 JWT or an opaque string, per client."""
+    client = request.client
+    if client.effective_token_format() == client.workspace.TokenFormat.OPAQUE:
+        return random_token_generator(request)
+    return signed_access_token(request)
+
+
+def access_token_claims(request) -> dict:
+    """RFC 9068 claims, and nothing else unless the hooks add some."""
+    client, user = request.client, request.user
+    now = int(time.time())
+    claims = {
+        "iss": request.headers[ISSUER_KEY],
+        "sub": str(user.pk) if user else client.client_id,
+        "aud": audience(request),
+        "client_id": client.client_id,
+        "scope": " ".join(request.scopes or []),
+        "iat": now,
+        "exp": now + request.expires_in,
+        "jti": secrets.token_urlsafe(16),
+    }
+    if user is not None and user.last_login is not None:
+        # The session's sign-in: Django records it as the user's last login.
+        claims["auth_time"] = int(user.last_login.timestamp())
+        claims["amr"] = ["pwd"]
+    return get_hooks().access_token_claims(claims, request)
+
+
+def audience(request) -> str | list[str]:
+    """The resources asked for (RFC 8707, checked at validation), else the default audience."""
+    resources = getattr(request, "oauthhub_resources", None)
+    if resources:
+        return resources[0] if len(resources) == 1 else list(resources)
+    audiences = request.client.workspace.audiences
+    return audiences[0] if audiences else request.headers[ISSUER_KEY]
+
+
+def signed_access_token(request) -> str:
+    from . import keys  # keys → models → client → tokens: import when first signing
+
+    key = keys.signing_key(request.client.workspace)
+    header = {"alg": key.algorithm, "kid": key.kid, "typ": "at+jwt"}
+    token = jwt.JWT(header=header, claims=access_token_claims(request))
+    token.make_signed_token(key.private())
+    return token.serialize()

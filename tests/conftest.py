@@ -5,11 +5,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from django.core.cache import cache
 
+from django.contrib.auth import get_user_model
+
 from oauthhub.models import Client, Scope, Workspace
+
+REDIRECT_URI = "https://app.example.com/callback"
 
 
 @pytest.fixture(autouse=True)
@@ -25,6 +30,8 @@ def workspace_factory(db):
     counter = iter(range(1, 10_000))
 
     def make(slug: str | None = None, **fields) -> Workspace:
+        # ES256 keys generate in a millisecond; RSA is tested where it matters.
+        fields.setdefault("signing_algorithm", "ES256")
         workspace = Workspace(slug=slug or f"ws{next(counter)}", name=fields.pop("name", "Test workspace"), **fields)
         workspace.full_clean()
         workspace.save()
@@ -126,3 +133,41 @@ def pytest_sessionfinish(session, exitstatus):
     if os.environ.get("CI") and skipped and exitstatus == 0:
         reporter.write_line(f"CI: {skipped} test(s) were skipped; every test must run in CI.", red=True)
         session.exitstatus = 1
+
+@pytest.fixture
+def user(db):
+    return get_user_model().objects.create_user("alice", password="pw-alice-123")
+
+
+@pytest.fixture
+def authorize(client, user):
+    """Log in, ask for consent, press Allow; return the redirect's query parameters."""
+
+    def run(oauth_client, challenge: str | None, *, slug="acme", scope="read", allow=True, method="S256",
+            redirect_uri=REDIRECT_URI, **extra):
+        client.force_login(user)
+        params = {
+            "response_type": "code",
+            "client_id": oauth_client.client_id,
+            "redirect_uri": redirect_uri,
+            "scope": scope,
+            "state": "xyz",
+            **extra,
+        }
+        if challenge is not None:
+            params.update(code_challenge=challenge, code_challenge_method=method)
+        page = client.get(f"/auth/{slug}/oauth2/authorize?{urlencode(params)}")
+        if page.status_code == 302:  # an error sent back to the client
+            return parse_qs(urlsplit(page["Location"]).query)
+        assert page.status_code == 200, page.content
+        form = page.context["form"]
+        data = {name: value for name, value in form.initial.items() if value is not None}
+        if allow:
+            data["allow"] = "Authorize"
+        response = client.post(page.request["PATH_INFO"] + "?" + page.request["QUERY_STRING"], data)
+        assert response.status_code == 302, response.content
+        location = urlsplit(response["Location"])
+        assert f"{location.scheme}://{location.netloc}{location.path}" == redirect_uri
+        return {key: values[0] for key, values in parse_qs(location.query).items()}
+
+    return run

@@ -86,4 +86,4 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
 }
 
-OAUTHHUB = {}
+OAUTHHUB = {"RESOURCE_SERVER": {"WORKSPACE": "acme"}}  # tests/resource_views.py validate acme tokens

@@ -58,3 +58,10 @@ def test_w002_issuer_unset_is_a_deploy_warning(settings):
 def test_w003_reuse_protection_off(settings):
     settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "REFRESH_TOKEN_REUSE_PROTECTION": False}
     assert ids(checks.check_dot_integration()) == ["oauthhub.W003"]
+
+
+def test_w004_key_encryption_key_unset(settings):
+    settings.OAUTHHUB = {}
+    assert ids(checks.check_key_encryption_key()) == ["oauthhub.W004"]
+    settings.OAUTHHUB = {"KEY_ENCRYPTION_KEY": "x" * 40}
+    assert checks.check_key_encryption_key() == []

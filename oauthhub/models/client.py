@@ -48,6 +48,13 @@ class Client(AbstractApplication):
     refresh_token_ttl = models.PositiveIntegerField(
         _("refresh token TTL"), null=True, blank=True, help_text=_("Empty: inherit the workspace's.")
     )
+    token_format = models.CharField(
+        _("token format"),
+        max_length=16,
+        choices=Workspace.TokenFormat.choices,
+        blank=True,
+        help_text=_("Empty: the workspace's format."),
+    )
     # Overrides of django-oauth-toolkit's fields: the server generates secrets and
     # stores a keyed SHA-256 digest itself (see tokens.hash_secret), so DOT's
     # PBKDF2 hashing stays off.
@@ -114,6 +121,9 @@ class Client(AbstractApplication):
 
     def is_usable(self, request) -> bool:
         return self.enabled
+
+    def effective_token_format(self) -> str:
+        return self.token_format or self.workspace.token_format
 
     def effective_ttl(self, kind: str) -> int:
         """Client override, else the workspace's value, else the site default."""

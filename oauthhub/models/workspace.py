@@ -13,6 +13,14 @@ from ..conf import hub_settings
 from ..durations import humanize
 from ..profiles import PROFILES, get_profile
 
+SIGNING_ALGORITHMS = [
+    ("RS256", "RS256 (RSA 2048)"),
+    ("PS256", "PS256 (RSA 2048, PSS)"),
+    ("ES256", "ES256 (ECDSA P-256)"),
+    ("EdDSA", "EdDSA (Ed25519)"),
+    ("HS256", "HS256 (secret shared with in-process APIs)"),
+]
+
 # Paths the site itself serves at the top level; a workspace with one of these
 # slugs would shadow them (or be shadowed).
 BUILTIN_RESERVED_SLUGS = frozenset(
@@ -84,7 +92,29 @@ class Workspace(models.Model):
         help_text=_("Each refresh returns a new refresh token and invalidates the old one."),
     )
     token_format = models.CharField(
-        _("token format"), max_length=16, choices=TokenFormat.choices, default=TokenFormat.OPAQUE
+        _("token format"), max_length=16, choices=TokenFormat.choices, default=TokenFormat.JWT
+    )
+    signing_algorithm = models.CharField(
+        _("signing algorithm"),
+        max_length=8,
+        choices=SIGNING_ALGORITHMS,
+        default="RS256",
+        help_text=_("Algorithm of keys made from now on; rotate to switch the signing key."),
+    )
+    key_rotation_period = models.PositiveIntegerField(
+        _("key rotation period"),
+        null=True,
+        blank=True,
+        default=90 * 86400,
+        help_text=_("Rotate signing keys when the active key is this old (oauthhub_rotate_keys --due). "
+                    "Empty: never."),
+    )
+    audiences = models.JSONField(
+        _("audiences"),
+        default=list,
+        blank=True,
+        help_text=_("APIs this workspace issues tokens for. The first is the default aud; a client may ask for "
+                    "any of them with the RFC 8707 resource parameter. Empty: aud is the issuer."),
     )
     grant_types = models.JSONField(
         _("allowed grant types"),
@@ -145,11 +175,12 @@ class Workspace(models.Model):
         unknown = set(self.grant_types or []) - set(self.GrantType.values)
         if unknown:
             errors["grant_types"] = [f"Unknown grant type: {', '.join(sorted(unknown))}."]
-        if self.token_format == self.TokenFormat.JWT:
-            errors.setdefault("token_format", []).append(
-                "This workspace has no active signing key, so it cannot issue JWT access tokens yet; "
-                "choose opaque."
-            )
+        if self.key_rotation_period is not None and self.key_rotation_period < 86400:
+            errors["key_rotation_period"] = ["Key rotation period must be at least 1 day (or empty: never)."]
+        if not isinstance(self.audiences, list) or not all(
+            isinstance(a, str) and a.strip() for a in self.audiences
+        ):
+            errors["audiences"] = ["Audiences are a list of URIs or names."]
         if errors:
             raise ValidationError(errors)
 

@@ -7,6 +7,7 @@ from functools import lru_cache
 from oauth2_provider.oauth2_backends import OAuthLibCore
 
 from .. import tokens
+from .issuer import issuer
 from .server import Server
 from .validator import WORKSPACE_KEY, Validator
 
@@ -18,13 +19,13 @@ class WorkspaceOAuthLibCore(OAuthLibCore):
         headers = super().extract_headers(request)
         # A META-style key without the HTTP_ prefix: no client header can set it.
         headers[WORKSPACE_KEY] = request.oauthhub_workspace
+        headers[tokens.ISSUER_KEY] = issuer(request, request.oauthhub_workspace)
         return headers
 
     def extract_body(self, request):
-        # Every value of a repeated parameter is kept so oauthlib refuses the
-        # request (RFC 6749 §3.2: parameters MUST NOT be included more than once);
-        # DOT's default keeps only the last one. Codes are stored as digests, so
-        # the presented code is hashed before oauthlib looks it up.
+        # Every value is kept: the token view has refused repeated parameters
+        # already, except RFC 8707's resource, which may repeat. Codes are stored
+        # as digests, so the presented code is hashed before oauthlib looks it up.
         return [
             (key, tokens.hash_code(value) if key == "code" else value)
             for key, values in request.POST.lists()

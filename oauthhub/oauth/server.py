@@ -15,7 +15,7 @@ from oauthlib.oauth2.rfc6749.grant_types import (
     RefreshTokenGrant,
 )
 from oauthlib.oauth2.rfc6749.grant_types.authorization_code import code_challenge_method_s256
-from oauthlib.oauth2.rfc6749.tokens import BearerToken
+from oauthlib.oauth2.rfc6749.tokens import BearerToken, random_token_generator
 
 from .. import tokens
 
@@ -34,8 +34,15 @@ class Server(AuthorizationEndpoint, TokenEndpoint, ResourceEndpoint, RevocationE
     """Authorization code (PKCE S256), client credentials and refresh token grants."""
 
     def __init__(self, validator):
-        authorization_code = S256AuthorizationCodeGrant(validator)
-        bearer = BearerToken(validator, expires_in=access_token_expires_in)
+        token_checks = {"post_token": [validator.check_resource_indicators]}
+        authorization_code = S256AuthorizationCodeGrant(validator, **token_checks)
+        bearer = BearerToken(
+            validator,
+            token_generator=tokens.access_token,
+            expires_in=access_token_expires_in,
+            # Refresh tokens stay opaque whatever the access token format.
+            refresh_token_generator=random_token_generator,
+        )
         AuthorizationEndpoint.__init__(
             self,
             default_response_type="code",
@@ -47,8 +54,8 @@ class Server(AuthorizationEndpoint, TokenEndpoint, ResourceEndpoint, RevocationE
             default_grant_type="authorization_code",
             grant_types={
                 "authorization_code": authorization_code,
-                "client_credentials": ClientCredentialsGrant(validator),
-                "refresh_token": RefreshTokenGrant(validator, issue_new_refresh_tokens=True),
+                "client_credentials": ClientCredentialsGrant(validator, **token_checks),
+                "refresh_token": RefreshTokenGrant(validator, issue_new_refresh_tokens=True, **token_checks),
             },
             default_token_type=bearer,
         )

@@ -8,4 +8,5 @@ workspace_patterns = [
     path("oauth2/authorize", views.AuthorizationView.as_view(), name="authorize"),
     path("oauth2/token", views.TokenView.as_view(), name="token"),
     path(".well-known/openid-configuration", views.discovery, name="openid-configuration"),
+    path(".well-known/jwks.json", views.jwks, name="jwks"),
 ]

@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.db import DataError
 from django.utils import timezone
 from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauthlib.oauth2.rfc6749 import errors
 
 from .. import tokens
 from ..models import Client, RefreshTokenExpiry, Workspace
@@ -71,6 +72,28 @@ class Validator(OAuth2Validator):
 
     def get_default_scopes(self, client_id, request, *args, **kwargs):
         return sorted(name for name, default in self._allowed_scopes(request.client).items() if default)
+
+    def check_resource_indicators(self, request) -> None:
+        """RFC 8707: a requested resource must be one of the workspace's audiences.
+
+        Runs after oauthlib validated the grant and before the token is made, so
+        the JWT's ``aud`` is the resource asked for. A refresh without one keeps
+        the resources of the refresh token.
+        """
+        asked = [value for key, value in request.decoded_body or [] if key == "resource"]
+        if not asked and request.grant_type == "refresh_token":
+            asked = list(request.refresh_token_instance.resource or [])
+        allowed = set(request.client.workspace.audiences)
+        refused = [value for value in asked if value not in allowed]
+        if refused:
+            raise errors.CustomOAuth2Error(
+                error="invalid_target",
+                description=f"This workspace issues no tokens for {', '.join(refused)}.",
+                status_code=400,
+                request=request,
+            )
+        request.oauthhub_resources = asked
+        request.resource = asked  # DOT stores it on the token rows
 
     def is_pkce_required(self, client_id, request):
         # OAuth 2.1 and RFC 9700 §2.1.1: every authorization code flow uses PKCE.

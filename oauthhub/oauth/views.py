@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import json
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django import forms
+from django.core.cache import caches
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import Http404, HttpResponse, JsonResponse
+from django.utils.cache import get_conditional_response
 from django.utils.decorators import method_decorator
+from django.utils.http import quote_etag
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 from oauth2_provider.exceptions import OAuthToolkitError
 from oauth2_provider.forms import AllowForm
 from oauth2_provider.views import AuthorizationView as DOTAuthorizationView
@@ -18,13 +24,16 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
+from .. import keys
 from ..cache import get_enabled_workspace
 from ..conf import hub_settings
+from ..exceptions import KeyDecryptionError
 from ..models import Workspace
 from .core import get_core
 from .issuer import endpoint, issuer
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+log = logging.getLogger(__name__)
 
 
 def resolve_workspace(request, slug: str) -> Workspace:
@@ -49,6 +58,10 @@ class TokenEndpointThrottle(SimpleRateThrottle):
     """Requests per client address per workspace; off unless OAUTHHUB sets a rate."""
 
     scope = "oauthhub-token"
+
+    @property
+    def cache(self):
+        return caches[hub_settings.CACHE_ALIAS]
 
     def get_rate(self):
         return hub_settings.TOKEN_ENDPOINT_RATE
@@ -89,7 +102,10 @@ class OAuthEndpoint(APIView):
             )
         if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent)):
             return oauth_error("invalid_request", "The request body is too large.", status=413)
-        return super().handle_exception(exc)
+        # Anything else is our fault (a database or cache outage, a bug): log it
+        # with its traceback and still answer in the protocol's own terms.
+        log.exception("unexpected error at %s", self.request.path)
+        return oauth_error("server_error", "The authorization server failed; retry later.", status=500)
 
     def form_request_error(self, request) -> HttpResponse | None:
         """Refuse what oauthlib should never see: a body that is not a plain form."""
@@ -100,6 +116,10 @@ class OAuthEndpoint(APIView):
         if any("\x00" in key or "\x00" in value for key, values in form.lists() for value in values):
             # No OAuth parameter may hold a NUL, and databases refuse it in text.
             return oauth_error("invalid_request", "Parameters must not contain NUL characters.")
+        repeated = sorted(key for key, values in form.lists() if len(values) > 1 and key != "resource")
+        if repeated:
+            # RFC 6749 §3.2; only RFC 8707's resource may repeat.
+            return oauth_error("invalid_request", f"Parameter repeated: {', '.join(repeated)}.")
         if request.query_params:
             return oauth_error("invalid_request", "Send parameters in the request body, not the URL query.")
         return None
@@ -120,7 +140,16 @@ class TokenView(OAuthEndpoint):
             # oauthlib would call this unsupported_grant_type; RFC 6749 §5.2 says
             # a missing parameter is invalid_request.
             return oauth_error("invalid_request", "Missing grant_type parameter.")
-        url, headers, body, status = get_core().create_token_response(request._request)
+        try:
+            url, headers, body, status = get_core().create_token_response(request._request)
+        except KeyDecryptionError as exc:
+            log.error("token endpoint of %s cannot sign: %s", request._request.oauthhub_workspace.slug, exc)
+            return oauth_error(
+                "server_error",
+                "The workspace's signing key is unavailable; an administrator must restore its "
+                "key-encryption key. Nothing was issued.",
+                status=500,
+            )
         response = self.oauthlib_response(headers, body, status)
         if status == 401:
             # RFC 6749 §5.2: answer with the scheme the client may authenticate with.
@@ -187,6 +216,7 @@ class AuthorizationView(DOTAuthorizationView):
         return super().redirect(urlunsplit(parts._replace(query=urlencode(query))), application)
 
 
+@require_safe
 def discovery(request, workspace):
     """OIDC discovery and RFC 8414 metadata, for this workspace only."""
     ws = get_enabled_workspace(workspace)
@@ -205,7 +235,24 @@ def discovery(request, workspace):
         "code_challenge_methods_supported": ["S256"],
         "authorization_response_iss_parameter_supported": True,
         "subject_types_supported": ["public"],
+        "jwks_uri": f"{issuer(request, ws)}/.well-known/jwks.json",
+        "access_token_signing_alg_values_supported": sorted(
+            {key.algorithm for key in keys.workspace_keys(ws.pk).values() if key.public_jwk}
+        ),
     }
     response = HttpResponse(json.dumps(metadata), content_type="application/json")
     response["Cache-Control"] = f"public, max-age={hub_settings.WORKSPACE_CACHE_SECONDS}"
     return response
+
+
+@require_safe
+def jwks(request, workspace):
+    """The workspace's public keys (next, active, retired); never a private or shared key."""
+    ws = get_enabled_workspace(workspace)
+    if ws is None:
+        return oauth_error("not_found", "No such workspace.", status=404)
+    body = json.dumps(keys.jwks(ws.pk), sort_keys=True)
+    response = HttpResponse(body, content_type="application/jwk-set+json")
+    response["ETag"] = quote_etag(hashlib.sha256(body.encode()).hexdigest()[:32])
+    response["Cache-Control"] = f"public, max-age={hub_settings.JWKS_MAX_AGE}"
+    return get_conditional_response(request, etag=response["ETag"], response=response)

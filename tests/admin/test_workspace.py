@@ -141,8 +141,3 @@ def test_scopes_are_edited_inline(admin_client, workspace):
 
     assert admin_client.post(url, data).status_code == 302
     assert set(workspace.scopes.values_list("name", flat=True)) == {"read", "write", "admin"}
-
-
-def test_jwt_format_is_refused_beside_the_field(admin_client, workspace):
-    response = change(admin_client, workspace, token_format="jwt")
-    assert_error_beside(response, "token_format", "no active signing key")

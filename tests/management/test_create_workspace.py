@@ -16,7 +16,8 @@ def test_creates_with_defaults(run):
     workspace = Workspace.objects.get(slug="acme")
     assert workspace.name == "acme"
     assert workspace.profile == "default"
-    assert workspace.token_format == Workspace.TokenFormat.OPAQUE
+    assert workspace.token_format == Workspace.TokenFormat.JWT
+    assert workspace.signing_keys.filter(state="active").count() == 1
     assert workspace.effective_ttl("access") == 3600
 
 
@@ -88,10 +89,10 @@ def test_out_of_bounds_update_leaves_row_alone(run):
 
 def test_every_problem_is_reported(run):
     with pytest.raises(CommandError) as excinfo:
-        run(COMMAND, "bank", "--profile", "open_banking", "--access-token-ttl", "1h", "--token-format", "jwt")
+        run(COMMAND, "bank", "--profile", "open_banking", "--access-token-ttl", "1h", "--code-ttl", "1h")
     message = str(excinfo.value)
     assert "access_token_ttl: Access token TTL must be at most 10 min for the Open banking" in message
-    assert "token_format: This workspace has no active signing key" in message
+    assert "authorization_code_ttl: Authorization code TTL must be at most 10 min." in message
     assert not Workspace.objects.exists()
 
 

@@ -34,7 +34,7 @@ def token_from_curl(request_token):
 def test_first_run_sets_everything_up(run, token_from_curl):
     out = run(COMMAND, "--base-url", BASE)
     workspace = Workspace.objects.get(slug="demo")
-    assert (workspace.name, workspace.profile, workspace.token_format) == ("Demo", "default", "opaque")
+    assert (workspace.name, workspace.profile, workspace.token_format) == ("Demo", "default", "jwt")
     scope = Scope.objects.get(workspace=workspace, name="read")
     assert (scope.description, scope.is_default) == ("Read your data", True)
     client = Client.objects.get(workspace=workspace, name="Demo client")

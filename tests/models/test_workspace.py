@@ -102,10 +102,3 @@ def test_unknown_grant_type_is_refused(workspace_factory):
     ws = workspace_factory("acme")
     ws.grant_types = ["password"]
     assert "password" in errors_of(ws)["grant_types"][0]
-
-
-@pytest.mark.django_db
-def test_jwt_format_needs_a_signing_key(workspace_factory):
-    ws = workspace_factory("acme")
-    ws.token_format = Workspace.TokenFormat.JWT
-    assert "signing key" in errors_of(ws)["token_format"][0]

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.conftest import basic_auth
-from tests.oauth.conftest import REDIRECT_URI
+from tests.conftest import REDIRECT_URI
 
 TOKEN = "/auth/acme/oauth2/token"
 

@@ -21,6 +21,8 @@ def test_metadata_describes_this_workspace_only(client, workspace, workspace_fac
     assert meta["code_challenge_methods_supported"] == ["S256"]
     assert set(meta["token_endpoint_auth_methods_supported"]) == {"client_secret_basic", "client_secret_post", "none"}
     assert meta["response_types_supported"] == ["code"]
+    assert meta["jwks_uri"] == "http://testserver/auth/acme/.well-known/jwks.json"
+    assert meta["access_token_signing_alg_values_supported"] == ["ES256"]
 
 
 def test_issuer_base_url_setting_wins(client, workspace, settings):

@@ -188,9 +188,25 @@ def test_scope_of_another_workspace_is_invalid_scope(post_form, cc, workspace_fa
 # Malformed requests ----------------------------------------------------------------
 
 
-def test_duplicated_parameter_is_invalid_request(post_form, cc):
-    response = post_form(TOKEN, [("grant_type", "client_credentials"), ("scope", "read"), ("scope", "write")], **cc)
-    assert_oauth_error(response, 400, "invalid_request")
+@pytest.mark.parametrize("name", ["scope", "grant_type", "client_secret", "code", "refresh_token", "code_verifier"])
+def test_repeated_parameter_is_invalid_request(post_form, cc, name):
+    data = [("grant_type", "client_credentials"), (name, "a"), (name, "b")]
+    body = assert_oauth_error(post_form(TOKEN, data, **cc), 400, "invalid_request")
+    assert name in body["error_description"]
+
+
+def test_unknown_resource_is_invalid_target(post_form, cc):
+    response = post_form(TOKEN, {"grant_type": "client_credentials", "resource": "https://api.other.example"}, **cc)
+    body = assert_oauth_error(response, 400, "invalid_target")
+    assert "api.other.example" in body["error_description"]
+
+
+def test_cache_outage_is_a_json_server_error(post_form, cc, settings):
+    # A Redis cache that is down for real: nothing listens on port 1.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0"}}
+    response = post_form(TOKEN, {"grant_type": "client_credentials"}, **cc)
+    assert_oauth_error(response, 500, "server_error")
 
 
 def test_json_body_is_invalid_request(client, cc):

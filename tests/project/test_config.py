@@ -27,6 +27,7 @@ PRODUCTION = {
     "SECRET_KEY": "x" * 20 + "production-secret-key-for-the-check-only-0123456789",
     "ALLOWED_HOSTS": "auth.example.com",
     "OAUTHHUB_ISSUER_BASE_URL": "https://auth.example.com",
+    "OAUTHHUB_KEY_ENCRYPTION_KEY": "k" * 50,
     "DATABASE_URL": "postgres://oauthhub@db.example.com/oauthhub",
 }
 
@@ -35,6 +36,12 @@ def test_check_deploy_is_clean_with_production_settings():
     result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_warns_without_a_key_encryption_key():
+    env = {key: value for key, value in PRODUCTION.items() if key != "OAUTHHUB_KEY_ENCRYPTION_KEY"}
+    result = manage("check", "--deploy", **env)
+    assert "oauthhub.W004" in result.stderr + result.stdout
 
 
 def test_production_refuses_to_start_without_secret_key():

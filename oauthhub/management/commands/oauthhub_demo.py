@@ -63,7 +63,7 @@ def demo_workspace() -> Workspace:
     """The demo workspace; one that already exists is never modified."""
     workspace = Workspace.objects.filter(slug=SLUG).first()
     if workspace is None:
-        workspace = Workspace(slug=SLUG, name="Demo", profile="default", token_format=Workspace.TokenFormat.OPAQUE)
+        workspace = Workspace(slug=SLUG, name="Demo", profile="default", token_format=Workspace.TokenFormat.JWT)
         full_clean(workspace)
         workspace.save()
     return workspace

@@ -1,0 +1,1 @@
+"""Protecting APIs with oauthhub access tokens: DRF (rest_framework) and plain Django (django)."""
