@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
-
 from oauth2_provider.settings import oauth2_settings
 
 from .conf import DEFAULTS, hub_settings

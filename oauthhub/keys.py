@@ -18,7 +18,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.core.cache import caches
 from django.db import DatabaseError, transaction
-from django.db.models import Max, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from jwcrypto import jwe, jwk
 from jwcrypto.common import JWException
@@ -161,43 +161,66 @@ def jwks(workspace_id: int) -> dict:
 # Rotation ------------------------------------------------------------------------
 
 
-def rotate(workspace: Workspace, *, force: bool = False) -> SigningKey:
+def rotate(workspace: Workspace, *, force: bool = False, due_before: datetime | None = None) -> SigningKey:
     """Promote next → active, retire the active key, publish a new next; return the new active key.
 
     Refused while the next key is younger than one JWKS cache period (a
-    resource server might not know it yet) unless ``force``. Two rotations of
-    one workspace at once: exactly one wins, the other raises RotationError.
+    resource server might not know it yet) unless ``force``. With
+    ``due_before``, only an active key activated before then is retired, so a
+    rotation another host just made is not repeated. Two rotations of one
+    workspace at once: exactly one wins, the other raises RotationError.
     """
-    now = timezone.now()
+    ensure_next_key(workspace)
     with transaction.atomic():
         # Locks the workspace row on PostgreSQL; the conditional updates below
         # decide the race on every database.
         Workspace.objects.select_for_update().filter(pk=workspace.pk).exists()
+        now = timezone.now()
         keys = {k.state: k for k in workspace.signing_keys.filter(state__in=["next", "active"])}
-        next_key = keys.get(SigningKey.State.NEXT) or new_key(workspace, SigningKey.State.NEXT)
+        next_key = keys[SigningKey.State.NEXT]
         wait = next_key.created_at + timedelta(seconds=hub_settings.JWKS_MAX_AGE) - now
         if not force and wait > timedelta(0):
             raise RotationError(
-                f"The next key of {workspace.slug} was published {_ago(now - next_key.created_at)} ago; resource "
-                f"servers may cache the JWKS for {hub_settings.JWKS_MAX_AGE} s. Rotate again in "
-                f"{int(wait.total_seconds()) + 1} s, or force it."
+                f"The next key of {workspace.slug} was published {int((now - next_key.created_at).total_seconds())} s "
+                f"ago; resource servers may cache the JWKS for {hub_settings.JWKS_MAX_AGE} s. Rotate again in "
+                f"{int(wait.total_seconds()) + 1} s."
             )
         active = keys.get(SigningKey.State.ACTIVE)
         if active is not None:
-            retired = SigningKey.objects.filter(pk=active.pk, state=SigningKey.State.ACTIVE).update(
+            current = SigningKey.objects.filter(pk=active.pk, state=SigningKey.State.ACTIVE)
+            if due_before is not None:
+                current = current.filter(activated_at__lte=due_before)
+            if not current.update(
                 state=SigningKey.State.RETIRED, retired_at=now, publish_until=_last_expiry(workspace, now)
-            )
-            if not retired:
-                raise RotationError(f"{workspace.slug} is being rotated by another process.")
+            ):
+                raise RotationError(f"{workspace.slug} was rotated by another process.")
         promoted = SigningKey.objects.filter(pk=next_key.pk, state=SigningKey.State.NEXT).update(
             state=SigningKey.State.ACTIVE, activated_at=now
         )
         if not promoted:
-            raise RotationError(f"{workspace.slug} is being rotated by another process.")
+            raise RotationError(f"{workspace.slug} was rotated by another process.")
         new_key(workspace, SigningKey.State.NEXT)
         forget_keys(workspace.pk)
     log.info("rotated signing keys of workspace %s: %s is active", workspace.slug, next_key.kid)
     return SigningKey.objects.get(pk=next_key.pk)
+
+
+def ensure_next_key(workspace: Workspace) -> None:
+    """Publish a next key if there is none (or it has the wrong algorithm), committed at once.
+
+    Committed on its own so that a refused rotation does not take it back: the
+    publication clock must keep running for the rotation that follows.
+    """
+    with transaction.atomic():
+        Workspace.objects.select_for_update().filter(pk=workspace.pk).exists()
+        current = workspace.signing_keys.filter(state=SigningKey.State.NEXT).first()
+        if current is not None and current.algorithm == workspace.signing_algorithm:
+            return
+        if current is not None:
+            # It never signed anything, so unpublishing it harms no token.
+            SigningKey.objects.filter(pk=current.pk).update(state=SigningKey.State.REVOKED, revoked_at=timezone.now())
+        new_key(workspace, SigningKey.State.NEXT)
+        forget_keys(workspace.pk)
 
 
 def rotate_due(now: datetime | None = None) -> list[Workspace]:
@@ -213,9 +236,9 @@ def rotate_due(now: datetime | None = None) -> list[Workspace]:
         if not workspace.signing_keys.filter(state=SigningKey.State.ACTIVE, activated_at__lte=cutoff).exists():
             continue
         try:
-            rotate(workspace)
+            rotate(workspace, due_before=cutoff)
         except (RotationError, DatabaseError) as exc:
-            log.info("skipped rotating %s: %s", workspace.slug, exc)
+            log.warning("did not rotate %s: %s", workspace.slug, exc)
             continue
         rotated.append(workspace)
     return rotated
@@ -235,11 +258,34 @@ def prune(now: datetime | None = None) -> int:
 
 
 def revoke(key: SigningKey) -> None:
-    """Unpublish ``key`` at once; tokens it signed fail validation from now on."""
-    if key.state == SigningKey.State.ACTIVE:
-        raise RotationError("Rotate first: the active key is signing. Then revoke it as a retired key.")
-    SigningKey.objects.filter(pk=key.pk).update(state=SigningKey.State.REVOKED, revoked_at=timezone.now())
+    """Unpublish ``key`` at once; tokens it signed fail validation from now on.
+
+    Only a next or retired key can be revoked; the active key must be rotated
+    out first. A revoked next key is replaced, so rotation keeps working.
+    """
+    revoked = SigningKey.objects.filter(
+        pk=key.pk, state__in=[SigningKey.State.NEXT, SigningKey.State.RETIRED]
+    ).update(state=SigningKey.State.REVOKED, revoked_at=timezone.now())
+    if not revoked:
+        current = SigningKey.objects.filter(pk=key.pk).values_list("state", flat=True).first()
+        if current == SigningKey.State.ACTIVE:
+            raise RotationError("Rotate first: the active key is signing. Then revoke it as a retired key.")
+        raise RotationError(f"Key {key.kid} is {current or 'gone'}; nothing to revoke.")
     forget_keys(key.workspace_id)
+    ensure_next_key(key.workspace)
+
+
+def live_token_counts(workspace_ids) -> dict[int, int]:
+    """Unexpired access tokens per workspace: an upper bound of what revoking one of its keys
+    breaks, as token rows do not record the key that signed them."""
+    rows = (
+        AccessToken.objects.filter(application__workspace__in=list(workspace_ids), expires__gt=timezone.now())
+        .order_by()
+        .values("application__workspace")
+        .annotate(count=Count("pk"))
+        .values_list("application__workspace", "count")
+    )
+    return dict(rows)
 
 
 def _last_expiry(workspace: Workspace, now: datetime) -> datetime:
@@ -249,8 +295,6 @@ def _last_expiry(workspace: Workspace, now: datetime) -> datetime:
     return max(filter(None, [last, id_token_end]))
 
 
-def _ago(delta: timedelta) -> str:
-    return f"{int(delta.total_seconds())} s"
 
 
 def signing_key(workspace: Workspace) -> KeyRecord:

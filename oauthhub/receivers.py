@@ -24,8 +24,12 @@ def _forget_workspace(sender, instance: Workspace, **kwargs) -> None:
 @receiver(post_save, sender=Workspace, dispatch_uid="oauthhub.create_initial_keys")
 def _create_initial_keys(sender, instance: Workspace, created: bool, raw: bool = False, **kwargs) -> None:
     # A workspace can sign from its first request, and its next key is already published.
-    if created and not raw:
+    if raw:
+        return
+    if created:
         keys.create_initial_keys(instance)
+    else:
+        keys.ensure_next_key(instance)  # follows a change of signing algorithm
 
 
 @receiver([post_save, post_delete], sender=SigningKey, dispatch_uid="oauthhub.forget_keys")

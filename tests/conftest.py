@@ -8,9 +8,8 @@ import secrets
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
-from django.core.cache import cache
-
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 
 from oauthhub.models import Client, Scope, Workspace
 

@@ -12,8 +12,9 @@ import oauth2_provider.admin  # noqa: F401  (registers DOT's admins, which we re
 from django.contrib import admin
 from oauth2_provider import models as dot_models
 
-from ..models import Client, Scope, Workspace
+from ..models import Client, Scope, SigningKey, Workspace
 from .client import ClientAdmin
+from .key import SigningKeyAdmin
 from .scope import ScopeAdmin
 from .token import AccessTokenAdmin, RefreshTokenAdmin
 from .workspace import WorkspaceAdmin
@@ -34,5 +35,6 @@ for _model in _DOT_MODELS:
 admin.site.register(Workspace, WorkspaceAdmin)
 admin.site.register(Scope, ScopeAdmin)
 admin.site.register(Client, ClientAdmin)
+admin.site.register(SigningKey, SigningKeyAdmin)
 admin.site.register(dot_models.get_access_token_model(), AccessTokenAdmin)
 admin.site.register(dot_models.get_refresh_token_model(), RefreshTokenAdmin)

@@ -15,6 +15,7 @@ from ..exceptions import DurationError
 from ..models import Workspace
 from ..profiles import PROFILES, get_profile
 
+
 class DurationField(forms.Field):
     """A lifetime typed as ``900``, ``90s``, ``15m``, ``1h`` or ``30d``; empty means inherit."""
 

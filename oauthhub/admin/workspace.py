@@ -1,16 +1,40 @@
-"""Workspace admin: identity, lifetimes in human durations, token format, grant types, scopes."""
+"""Workspace admin: identity, lifetimes in human durations, token format and signing, grant types, scopes."""
 
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.html import conditional_escape
 
+from .. import keys
 from ..durations import humanize
+from ..exceptions import RotationError
 from ..models import Workspace
 from ..models.workspace import TTL_FIELDS, site_default_ttl
 from .forms import DurationField, GrantTypesField, bounds_text, ttl_help
+from .key import SigningKeyInline
 from .scope import ScopeInline
+
+
+class AudiencesField(forms.CharField):
+    """Audiences one per line; stored as the model's JSON list, first line first (the default aud).
+
+    Lines rather than JSON because an admin should not have to type brackets
+    and quotes; ``Workspace.clean()`` still decides what is allowed.
+    """
+
+    widget = forms.Textarea(attrs={"rows": 3, "cols": 80, "spellcheck": "false"})
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value) -> list[str]:
+        lines = (line.strip() for line in super().to_python(value).splitlines())
+        return list(dict.fromkeys(line for line in lines if line))
 
 
 class WorkspaceForm(forms.ModelForm):
@@ -23,10 +47,26 @@ class WorkspaceForm(forms.ModelForm):
     grant_types = GrantTypesField(
         label="Allowed grant types", help_text="Grant types any client of this workspace may be given."
     )
+    audiences = AudiencesField(
+        label="Audiences",
+        help_text="One per line: the APIs this workspace issues tokens for. The first is the default aud; "
+        "a client may ask for any of them with the resource parameter (RFC 8707). Empty: aud is the issuer.",
+    )
+    key_rotation_period = DurationField(
+        label="Key rotation period",
+        widget=forms.TextInput(attrs={"size": 8, "placeholder": "never", "autocomplete": "off"}),
+        help_text="Rotate the signing keys when the active key is this old, e.g. 90d (at least 1d). Rotation "
+        "happens when cron runs <code>manage.py oauthhub_rotate_keys --due</code>. Empty: never.",
+    )
 
     class Meta:
         model = Workspace
         fields = "__all__"
+        help_texts = {
+            # The next key already exists, so a new algorithm takes two rotations to sign.
+            "signing_algorithm": "Applies to keys made from now on: the next rotation publishes a key of this "
+            "algorithm, and the rotation after that makes it sign.",
+        }
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -60,11 +100,12 @@ class WorkspaceForm(forms.ModelForm):
 
 class WorkspaceAdmin(admin.ModelAdmin):
     form = WorkspaceForm
-    inlines = [ScopeInline]
+    inlines = [ScopeInline, SigningKeyInline]
     list_display = ("slug", "name", "profile", "enabled", "access_ttl", "refresh_ttl")
     list_display_links = ("slug", "name")
     list_filter = ("enabled", "profile")
     search_fields = ("slug", "name")
+    actions = ["rotate_signing_keys"]
     fieldsets = (
         ("General", {"fields": ("slug", "name", "description", "profile", "enabled")}),
         (
@@ -81,9 +122,26 @@ class WorkspaceAdmin(admin.ModelAdmin):
                 "Clients may override the access and refresh lifetimes.",
             },
         ),
-        ("Token format", {"fields": ("token_format",)}),
+        (
+            "Token format and signing",
+            {"fields": ("token_format", "audiences", "signing_algorithm", "key_rotation_period")},
+        ),
         ("Grant types", {"fields": ("grant_types",)}),
     )
+
+    @admin.action(description="Rotate signing keys", permissions=["change"])
+    def rotate_signing_keys(self, request, queryset):
+        """Rotate each selected workspace; one refused (too early, or already rotating) does not stop the rest."""
+        for workspace in queryset:
+            try:
+                active = keys.rotate(workspace)
+            except RotationError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+                continue
+            self.log_change(request, workspace, f"Rotated the signing keys; {active.kid} signs now.")
+            self.message_user(
+                request, f"Rotated the signing keys of {workspace.slug}: {active.kid} signs now.", messages.SUCCESS
+            )
 
     @admin.display(description="Access token TTL")
     def access_ttl(self, obj: Workspace) -> str:

@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='workspace',
             name='signing_algorithm',
-            field=models.CharField(choices=[('RS256', 'RS256 (RSA 2048)'), ('PS256', 'PS256 (RSA 2048, PSS)'), ('ES256', 'ES256 (ECDSA P-256)'), ('EdDSA', 'EdDSA (Ed25519)'), ('HS256', 'HS256 (secret shared with in-process APIs)')], default='RS256', help_text='Algorithm of keys made from now on; rotate to switch the signing key.', max_length=8, verbose_name='signing algorithm'),
+            field=models.CharField(choices=[('RS256', 'RS256 (RSA 2048)'), ('PS256', 'PS256 (RSA 2048, PSS)'), ('ES256', 'ES256 (ECDSA P-256)'), ('EdDSA', 'EdDSA (Ed25519)'), ('HS256', 'HS256 (secret shared with in-process APIs)')], default='RS256', help_text='A change replaces the published next key at once; the next rotation makes it sign.', max_length=8, verbose_name='signing algorithm'),
         ),
         migrations.AlterField(
             model_name='workspace',

@@ -99,7 +99,7 @@ class Workspace(models.Model):
         max_length=8,
         choices=SIGNING_ALGORITHMS,
         default="RS256",
-        help_text=_("Algorithm of keys made from now on; rotate to switch the signing key."),
+        help_text=_("A change replaces the published next key at once; the next rotation makes it sign."),
     )
     key_rotation_period = models.PositiveIntegerField(
         _("key rotation period"),

@@ -70,3 +70,13 @@ def token_pair_factory(db):
 def refresh_token(token_pair_factory, confidential_client, admin_user):
     """A live refresh token of ``confidential_client``, bound to a live access token."""
     return token_pair_factory(confidential_client, admin_user)[1]
+
+
+@pytest.fixture
+def jwks_max_age(settings):
+    """``jwks_max_age(0)``: how long a next key must be published before rotation may promote it."""
+
+    def set_age(seconds: int) -> None:
+        settings.OAUTHHUB = {**settings.OAUTHHUB, "JWKS_MAX_AGE": seconds}
+
+    return set_age

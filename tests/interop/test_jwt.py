@@ -134,3 +134,18 @@ def test_remote_mode_never_trusts_a_shared_secret_key(remote_settings, client, w
     forged.make_signed_token(jwk.JWK.generate(kty="oct", size=256))
     response = client.get("/api-test/whoami", HTTP_AUTHORIZATION=f"Bearer {forged.serialize()}")
     assert response.status_code == 401
+
+
+def test_pyjwt_verifies_hs256_tokens_with_the_shared_secret(live_oauthhub, workspace_factory, client_factory):
+    # HS256 keys are never published; an API of the same organisation holds the secret.
+    ws = workspace_factory("shop", signing_algorithm="HS256")
+    c = client_factory(ws)
+    token = get_token(live_oauthhub, "shop", c)["access_token"]
+    record = SigningKey.objects.get(workspace=ws, state="active")
+    secret = pyjwt.utils.base64url_decode(keys._decrypt(record.kid, record.private_jwk_encrypted)["k"])
+    issuer = f"{live_oauthhub.url}/auth/shop"
+    claims = pyjwt.decode(token, secret, algorithms=["HS256"], audience=issuer, issuer=issuer)
+    assert claims["client_id"] == c.client_id
+    assert requests.get(f"{issuer}/.well-known/jwks.json", timeout=10).json() == {"keys": []}
+    with pytest.raises(pyjwt.InvalidSignatureError):
+        pyjwt.decode(token, b"x" * 32, algorithms=["HS256"], audience=issuer, issuer=issuer)

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-import pytest
-
-from tests.conftest import basic_auth
-from tests.conftest import REDIRECT_URI
+from tests.conftest import REDIRECT_URI, basic_auth
 
 TOKEN = "/auth/acme/oauth2/token"
 
