@@ -42,6 +42,12 @@ DEFAULTS: dict[str, Any] = {
     "HOOKS": "oauthhub.hooks.Hooks",
     # How this site validates oauthhub access tokens (oauthhub.contrib): see docs/resource-server.md.
     "RESOURCE_SERVER": {},
+    # Security events that revoke tokens (see docs/revocation.md):
+    # logging out revokes the refresh tokens that session consented to;
+    # a password change or deactivation revokes all of the user's tokens.
+    "REVOKE_ON_LOGOUT": True,
+    "REVOKE_ON_PASSWORD_CHANGE": True,
+    "REVOKE_ON_DEACTIVATION": True,
     # Extra workspace slugs to refuse, for paths the host site serves itself.
     "RESERVED_SLUGS": [],
     # Django cache alias oauthhub uses.

@@ -53,6 +53,11 @@ def hash_code(code: str) -> str:
     return hashlib.sha256(code.encode("utf-8")).hexdigest()
 
 
+def new_jti() -> str:
+    """A token's public id: random, unguessable, safe to log and show."""
+    return secrets.token_urlsafe(16)
+
+
 def lifetime(client, kind: str) -> int:
     """Seconds a new token of ``kind`` lives: client override → workspace → site default.
 
@@ -86,8 +91,9 @@ def access_token_claims(request) -> dict:
         "scope": " ".join(request.scopes or []),
         "iat": now,
         "exp": now + request.expires_in,
-        "jti": secrets.token_urlsafe(16),
+        "jti": new_jti(),
     }
+    request.oauthhub_jti = claims["jti"]  # the token's record reuses it
     if user is not None and user.last_login is not None:
         # The session's sign-in: Django records it as the user's last login.
         claims["auth_time"] = int(user.last_login.timestamp())

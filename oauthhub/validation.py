@@ -134,8 +134,12 @@ class RemoteJWKS:
 # Validation ---------------------------------------------------------------------------
 
 
-def validate(token: str, *, key_source, issuer: str, audience: str, leeway: int = 30) -> ValidatedToken:
-    """Return the token's claims if every check passes, else raise InvalidToken."""
+def validate(token: str, *, key_source, issuer: str, audience: str | None, leeway: int = 30) -> ValidatedToken:
+    """Return the token's claims if every check passes, else raise InvalidToken.
+
+    ``audience`` None skips the audience check: only the authorization server's
+    own introspection does that.
+    """
     if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
         raise InvalidToken("The access token is empty or too long.")
     if token.count(".") != 2:
@@ -163,7 +167,7 @@ def validate(token: str, *, key_source, issuer: str, audience: str, leeway: int 
             key=key,
             algs=[algorithm],
             expected_type="JWS",
-            check_claims={"iss": issuer, "aud": audience, "exp": None},
+            check_claims={"iss": issuer, "exp": None, **({"aud": audience} if audience is not None else {})},
         )
     except jwt.JWTExpired:
         raise InvalidToken("The access token has expired.") from None

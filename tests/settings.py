@@ -86,4 +86,8 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
 }
 
-OAUTHHUB = {"RESOURCE_SERVER": {"WORKSPACE": "acme"}}  # tests/resource_views.py validate acme tokens
+OAUTHHUB = {
+    "RESOURCE_SERVER": {"WORKSPACE": "acme"},  # tests/resource_views.py validate acme tokens
+    # Server processes behind one "load balancer" share an issuer (tests/interop).
+    "ISSUER_BASE_URL": os.environ.get("OAUTHHUB_ISSUER_BASE_URL") or None,
+}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import revocation
 from ..exceptions import InvalidToken
 from ..validation import ValidatedToken, resource_server_config, validate
 
@@ -51,9 +52,14 @@ def validated(request, token: str) -> ValidatedToken:
     if config.workspace and (issuer is None or audience is None):
         issuer, audience = _derive(request, config.workspace, issuer, audience)
     try:
-        return validate(token, key_source=config.key_source, issuer=issuer, audience=audience, leeway=config.leeway)
+        checked = validate(token, key_source=config.key_source, issuer=issuer, audience=audience,
+                           leeway=config.leeway)
     except InvalidToken as exc:
         raise BearerError("invalid_token", exc.reason, 401) from None
+    if config.workspace and checked.jti and revocation.is_revoked(checked.jti):
+        # In-process only: this site holds the revocation list (shared through the cache).
+        raise BearerError("invalid_token", "The access token was revoked.", 401)
+    return checked
 
 
 def _derive(request, slug: str, issuer: str | None, audience: str | None) -> tuple[str, str]:

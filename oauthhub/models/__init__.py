@@ -1,9 +1,12 @@
 """oauthhub's models; tokens, refresh tokens and grants stay django-oauth-toolkit's."""
 
+from .audit import AuditEvent
 from .client import Client
 from .key import SigningKey
 from .scope import Scope
-from .token import RefreshTokenExpiry
+from .token import Authorization, IssuedToken, RefreshTokenExpiry
 from .workspace import Workspace
 
-__all__ = ["Client", "RefreshTokenExpiry", "Scope", "SigningKey", "Workspace"]
+__all__ = [
+    "AuditEvent", "Authorization", "Client", "IssuedToken", "RefreshTokenExpiry", "Scope", "SigningKey", "Workspace",
+]

@@ -39,6 +39,12 @@ class Client(AbstractApplication):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="clients")
     enabled = models.BooleanField(_("enabled"), default=True)
     grant_types = models.JSONField(_("grant types"), default=list)
+    can_introspect = models.BooleanField(
+        _("may introspect"),
+        default=False,
+        help_text=_("May ask the introspection endpoint about any token of its workspace "
+                    "(an API's client). Every client may introspect its own tokens."),
+    )
     allowed_scopes = models.ManyToManyField(
         Scope, blank=True, related_name="clients", verbose_name=_("allowed scopes")
     )

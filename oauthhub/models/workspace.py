@@ -91,6 +91,12 @@ class Workspace(models.Model):
         default=True,
         help_text=_("Each refresh returns a new refresh token and invalidates the old one."),
     )
+    refresh_token_grace_period = models.PositiveIntegerField(
+        _("refresh token grace period"),
+        default=0,
+        help_text=_("For this long after a rotation the previous refresh token may be presented again "
+                    "(a client retrying after a network error) without revoking its family."),
+    )
     token_format = models.CharField(
         _("token format"), max_length=16, choices=TokenFormat.choices, default=TokenFormat.JWT
     )
@@ -175,6 +181,8 @@ class Workspace(models.Model):
         unknown = set(self.grant_types or []) - set(self.GrantType.values)
         if unknown:
             errors["grant_types"] = [f"Unknown grant type: {', '.join(sorted(unknown))}."]
+        if self.refresh_token_grace_period > 300:
+            errors["refresh_token_grace_period"] = ["Refresh token grace period must be at most 5 min."]
         if self.key_rotation_period is not None and self.key_rotation_period < 86400:
             errors["key_rotation_period"] = ["Key rotation period must be at least 1 day (or empty: never)."]
         if not isinstance(self.audiences, list) or not all(

@@ -8,18 +8,24 @@ keyed digest, scopes come from the workspace, and lifetimes from the resolver.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
-from django.db import DataError
+from django.db import DataError, transaction
+from django.db.models import F
 from django.utils import timezone
+from oauth2_provider.models import AccessToken, RefreshToken
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2.rfc6749 import errors
 
-from .. import tokens
-from ..models import Client, RefreshTokenExpiry, Workspace
+from .. import revocation, tokens
+from ..models import AuditEvent, Authorization, Client, IssuedToken, RefreshTokenExpiry, Workspace
+from ..signals import token_issued
 
-# Key under which the view hands the resolved Workspace to oauthlib's request.
+# Keys under which the views hand oauthlib the resolved Workspace and a hash of
+# the browser session (META-style names: no HTTP header can produce them).
 WORKSPACE_KEY = "OAUTHHUB_WORKSPACE"
+SESSION_KEY = "OAUTHHUB_SESSION"
 
 
 def workspace_of(request) -> Workspace:
@@ -112,15 +118,79 @@ class Validator(OAuth2Validator):
 
     def save_authorization_code(self, client_id, code, request, *args, **kwargs):
         expires = timezone.now() + timedelta(seconds=tokens.lifetime(request.client, "code"))
+        code_hash = tokens.hash_code(code["code"])
         # Copy: oauthlib still sends the plain code in the redirect.
-        stored = dict(code, code=tokens.hash_code(code["code"]))
-        self._create_authorization_code(request, stored, expires=expires)
+        self._create_authorization_code(request, dict(code, code=code_hash), expires=expires)
+        Authorization.objects.create(
+            workspace=workspace_of(request),
+            client=request.client,
+            user=request.user,
+            code_hash=code_hash,
+            session_hash=request.headers.get(SESSION_KEY, ""),
+        )
+
+    def validate_code(self, client_id, code, client, request, *args, **kwargs):
+        if super().validate_code(client_id, code, client, request, *args, **kwargs):
+            return True
+        # RFC 6749 §4.1.2: a code used twice revokes what its first use produced.
+        used = Authorization.objects.filter(code_hash=code, client=client, exchanged_at__isnull=False).first()
+        if used is not None:
+            revocation.revoke(
+                access_tokens=AccessToken.objects.filter(oauthhub_record__jti=used.access_token_jti),
+                refresh_tokens=RefreshToken.objects.filter(token_family=used.token_family)
+                if used.token_family else RefreshToken.objects.none(),
+                workspace=workspace_of(request),
+                reason="authorization code reused",
+                action=AuditEvent.Action.REUSE_DETECTED,
+                actor_label=client.client_id,
+                target=f"authorization #{used.pk}",
+            )
+        return False
+
+    def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):
+        super().invalidate_authorization_code(client_id, code, request, *args, **kwargs)
+        refresh_token = getattr(request, "oauthhub_refresh_token", None)
+        Authorization.objects.filter(code_hash=code, client=request.client).update(
+            exchanged_at=timezone.now(),
+            token_family=refresh_token.token_family if refresh_token else None,
+            access_token_jti=getattr(request, "oauthhub_jti", ""),
+        )
 
     def save_bearer_token(self, token, request, *args, **kwargs):
         if "refresh_token" in token and not request.client.allows_grant_type("refresh_token"):
             # oauthlib always mints one for the code grant; the client may not refresh.
             del token["refresh_token"]
-        return super().save_bearer_token(token, request, *args, **kwargs)
+        with transaction.atomic():
+            presented = getattr(request, "refresh_token_instance", None)
+            if presented is not None and not (
+                RefreshToken.objects.select_for_update().filter(pk=presented.pk, revoked__isnull=True).exists()
+            ):
+                # A parallel request rotated it first (the row lock made us wait for it).
+                raise errors.InvalidGrantError(description="The refresh token was already used.", request=request)
+            super().save_bearer_token(token, request, *args, **kwargs)
+            if presented is not None and not self.rotate_refresh_token(request):
+                # DOT reuses the access token row without rotation: the record follows it.
+                self._record(request, AccessToken.objects.get(pk=presented.access_token_id))
+        record = request.oauthhub_record
+        transaction.on_commit(lambda: token_issued.send(
+            sender=Client, workspace=workspace_of(request), client=request.client, user=request.user,
+            grant_type=request.grant_type, jti=record.jti, expires=record.expires,
+        ))
+
+    def _create_access_token(self, expires, request, token, source_refresh_token=None):
+        access_token = super()._create_access_token(expires, request, token, source_refresh_token)
+        self._record(request, access_token)
+        return access_token
+
+    def _record(self, request, access_token) -> None:
+        """The token's IssuedToken record: its jti (the JWT's own, or a new one) and expiry."""
+        jti = getattr(request, "oauthhub_jti", None) or tokens.new_jti()
+        request.oauthhub_jti = jti
+        request.oauthhub_record, _ = IssuedToken.objects.update_or_create(
+            access_token=access_token,
+            defaults={"workspace": workspace_of(request), "jti": jti, "expires": access_token.expires,
+                      "revoked_at": None},
+        )
 
     def _create_refresh_token(self, request, refresh_token_code, access_token, previous_refresh_token):
         refresh_token = super()._create_refresh_token(
@@ -130,15 +200,60 @@ class Validator(OAuth2Validator):
             refresh_token=refresh_token,
             expires=timezone.now() + timedelta(seconds=tokens.lifetime(request.client, "refresh")),
         )
+        request.oauthhub_refresh_token = refresh_token
         return refresh_token
 
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
-        if not super().validate_refresh_token(refresh_token, client, request, *args, **kwargs):
-            return False
-        instance = request.refresh_token_instance
-        expires = (
-            RefreshTokenExpiry.objects.filter(refresh_token=instance).values_list("expires", flat=True).first()
+        """A live refresh token of this client, unexpired, whose user is still active.
+
+        Replaces DOT's check so that the grace period and reuse detection follow
+        the workspace: presenting an already rotated token revokes its whole
+        family, unless it comes within the grace period after the rotation (a
+        retry after a lost response), which then rotates the family's current
+        token instead.
+        """
+        checksum = hashlib.sha256(refresh_token.encode("utf-8")).hexdigest()
+        presented = (
+            RefreshToken.objects.filter(token_checksum=checksum, application=client)
+            .select_related("user", "oauthhub_expiry")
+            .order_by(F("revoked").desc(nulls_first=True))
+            .first()
         )
-        if expires is None or expires <= timezone.now():
+        now = timezone.now()
+        if presented is None or not presented.user.is_active:
             return False
-        return instance.user.is_active
+        expiry = getattr(presented, "oauthhub_expiry", None)
+        if expiry is None or expiry.expires <= now:
+            return False
+        current = presented
+        if presented.revoked is not None:
+            grace = workspace_of(request).refresh_token_grace_period
+            current = self._retried_within_grace(presented, grace, now)
+            if current is None:
+                revocation.revoke_family(
+                    presented.token_family, workspace=workspace_of(request), reason="refresh token reuse"
+                )
+                return False
+        elif presented.access_token_id is None:
+            return False  # its access token was revoked: so was it, in effect
+        request.user = presented.user
+        request.refresh_token = refresh_token
+        request.refresh_token_instance = current
+        return True
+
+    def _retried_within_grace(self, presented, grace_seconds: int, now):
+        """The family's live refresh token, if ``presented`` was rotated (not revoked) moments ago."""
+        if not grace_seconds or presented.revoked <= now - timedelta(seconds=grace_seconds):
+            return None
+        # Rotation leaves a successor access token pointing back at it; revocation does not.
+        if not AccessToken.objects.filter(source_refresh_token=presented).exists():
+            return None
+        return RefreshToken.objects.filter(token_family=presented.token_family, revoked__isnull=True).first()
+
+    # Introspection -----------------------------------------------------------
+
+    def introspect_token(self, token, token_type_hint, request, *args, **kwargs):
+        """RFC 7662 claims of an active token the caller may see, else None (``active: false``)."""
+        from .introspection import introspect
+
+        return introspect(token, token_type_hint, request.client, workspace_of(request), request.headers)

@@ -102,6 +102,14 @@ class OAuthEndpoint(APIView):
             )
         if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent)):
             return oauth_error("invalid_request", "The request body is too large.", status=413)
+        if isinstance(exc, KeyDecryptionError):
+            log.error("%s cannot sign: %s", self.request.path, exc)
+            return oauth_error(
+                "server_error",
+                "The workspace's signing key is unavailable; an administrator must restore its "
+                "key-encryption key. Nothing was issued.",
+                status=500,
+            )
         # Anything else is our fault (a database or cache outage, a bug): log it
         # with its traceback and still answer in the protocol's own terms.
         log.exception("unexpected error at %s", self.request.path)
@@ -128,33 +136,50 @@ class OAuthEndpoint(APIView):
         response = HttpResponse(body, status=status, content_type="application/json")
         for name, value in headers.items():
             response[name] = value
+        # Every answer of these endpoints concerns credentials: never cache it,
+        # including the errors DOT passes on without these headers.
+        response["Cache-Control"] = "no-store"
+        response["Pragma"] = "no-cache"
+        if status == 401:
+            # RFC 6749 §5.2: answer with the scheme the client may authenticate with.
+            response["WWW-Authenticate"] = f'Basic realm="{self.request.oauthhub_workspace.slug}"'
         return response
+
+    def form_post(self, request, respond) -> HttpResponse:
+        """Check the form, then hand the request to oauthlib through ``respond``."""
+        refused = self.form_request_error(request)
+        if refused:
+            return refused
+        _url, headers, body, status = respond(request._request)
+        return self.oauthlib_response(headers, body, status)
 
 
 class TokenView(OAuthEndpoint):
     def post(self, request, workspace):
-        refused = self.form_request_error(request)
-        if refused:
-            return refused
-        if not request._request.POST.get("grant_type"):
+        return self.form_post(request, self.create_token_response)
+
+    @staticmethod
+    def create_token_response(django_request):
+        if not django_request.POST.get("grant_type"):
             # oauthlib would call this unsupported_grant_type; RFC 6749 §5.2 says
             # a missing parameter is invalid_request.
-            return oauth_error("invalid_request", "Missing grant_type parameter.")
-        try:
-            url, headers, body, status = get_core().create_token_response(request._request)
-        except KeyDecryptionError as exc:
-            log.error("token endpoint of %s cannot sign: %s", request._request.oauthhub_workspace.slug, exc)
-            return oauth_error(
-                "server_error",
-                "The workspace's signing key is unavailable; an administrator must restore its "
-                "key-encryption key. Nothing was issued.",
-                status=500,
-            )
-        response = self.oauthlib_response(headers, body, status)
-        if status == 401:
-            # RFC 6749 §5.2: answer with the scheme the client may authenticate with.
-            response["WWW-Authenticate"] = f'Basic realm="{request._request.oauthhub_workspace.slug}"'
-        return response
+            body = {"error": "invalid_request", "error_description": "Missing grant_type parameter."}
+            return None, {}, json.dumps(body), 400
+        return get_core().create_token_response(django_request)
+
+
+class RevocationView(OAuthEndpoint):
+    """RFC 7009. Unknown, malformed or foreign tokens still get 200, as the RFC says."""
+
+    def post(self, request, workspace):
+        return self.form_post(request, get_core().create_revocation_response)
+
+
+class IntrospectionView(OAuthEndpoint):
+    """RFC 7662, for clients of this workspace (see Validator.introspect_token)."""
+
+    def post(self, request, workspace):
+        return self.form_post(request, get_core().create_introspect_response)
 
 
 class ConsentForm(AllowForm):

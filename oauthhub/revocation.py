@@ -1,0 +1,164 @@
+"""Revoking tokens: the revocation list in the shared cache, and bulk revocation.
+
+A revoked access token's row is deleted (django-oauth-toolkit's way); its
+IssuedToken record stays, marked revoked, until the token would have expired.
+Those records are the revocation list's source of truth. The shared cache
+(Redis in production) holds one key per revoked jti, so every process refuses
+a revoked JWT on its next request, plus a marker saying the list is loaded: a
+flushed or evicted marker makes the next check reload the list from the
+database, so a cache flush never resurrects a revoked token.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from uuid import UUID
+
+from django.core.cache import caches
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from oauth2_provider.models import AccessToken, RefreshToken
+
+from .conf import hub_settings
+from .models import AuditEvent, Client, IssuedToken, Workspace
+from .signals import token_revoked
+
+log = logging.getLogger(__name__)
+
+_LOADED = "oauthhub:revoked:loaded"
+
+
+def _cache():
+    return caches[hub_settings.CACHE_ALIAS]
+
+
+def _key(jti: str) -> str:
+    return f"oauthhub:revoked:{jti}"
+
+
+# The list -------------------------------------------------------------------------
+
+
+def remember(records: Iterable[IssuedToken]) -> None:
+    """Put revoked records on the cached list, each until its token's expiry."""
+    now = timezone.now()
+    cache = _cache()
+    for record in records:
+        ttl = int((record.expires - now).total_seconds()) + 1
+        if ttl > 0:
+            cache.set(_key(record.jti), 1, ttl)
+
+
+def is_revoked(jti: str) -> bool:
+    """True if the token with ``jti`` was revoked; one cache round trip when the list is loaded."""
+    found = _cache().get_many([_LOADED, _key(jti)])
+    if _LOADED not in found:
+        load()
+        return _cache().get(_key(jti)) is not None
+    return _key(jti) in found
+
+
+def load() -> int:
+    """(Re)build the cached list from the database; returns how many tokens are on it.
+
+    The marker is set last: a revocation that lands meanwhile writes its own
+    key, and a reader that sees no marker loads again.
+    """
+    records = list(IssuedToken.objects.revoked().unexpired().only("jti", "expires"))
+    remember(records)
+    _cache().set(_LOADED, 1, None)
+    return len(records)
+
+
+# Revoking ----------------------------------------------------------------------------
+
+
+def revoke(
+    *,
+    access_tokens,
+    refresh_tokens,
+    workspace: Workspace | None,
+    reason: str,
+    action: str = AuditEvent.Action.TOKENS_REVOKED,
+    actor=None,
+    actor_label: str = "",
+    target: str = "",
+) -> int:
+    """Revoke the given access and refresh token querysets; audit and signal it; return the count.
+
+    Refresh tokens are marked revoked (reuse of one then revokes its family);
+    access tokens are deleted, which puts their jtis on the revocation list.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        refresh_ids = list(refresh_tokens.filter(revoked__isnull=True).values_list("pk", flat=True))
+        bound = AccessToken.objects.filter(refresh_token__pk__in=refresh_ids).values_list("pk", flat=True)
+        access_ids = set(access_tokens.values_list("pk", flat=True)) | set(bound)
+        RefreshToken.objects.filter(pk__in=refresh_ids).update(revoked=now, updated=now, access_token=None)
+        AccessToken.objects.filter(pk__in=access_ids).delete()
+        count = len(access_ids) + len(refresh_ids)
+        if count or actor is not None:
+            AuditEvent.objects.create(
+                workspace=workspace,
+                actor=actor,
+                actor_label=actor_label,
+                action=action,
+                target=target,
+                detail={"reason": reason, "access_tokens": len(access_ids), "refresh_tokens": len(refresh_ids)},
+            )
+        transaction.on_commit(
+            lambda: token_revoked.send(sender=Workspace, workspace=workspace, reason=reason, count=count)
+        )
+    log.info("revoked %s tokens (%s) %s", count, reason, target)
+    return count
+
+
+def revoke_family(token_family: UUID | None, *, workspace: Workspace, reason: str) -> int:
+    """Every refresh and access token descended from one grant."""
+    if token_family is None:
+        return 0
+    family = RefreshToken.objects.filter(token_family=token_family)
+    return revoke(
+        access_tokens=AccessToken.objects.filter(Q(source_refresh_token__in=family) | Q(refresh_token__in=family)),
+        refresh_tokens=family,
+        workspace=workspace,
+        reason=reason,
+        action=AuditEvent.Action.REUSE_DETECTED,
+        actor_label="system",
+        target=f"token family {token_family}",
+    )
+
+
+def revoke_user(user, *, workspace: Workspace | None = None, reason: str, actor=None, actor_label: str = "") -> int:
+    """All of ``user``'s tokens, in one workspace or in all of them (one audit event per workspace)."""
+    workspaces = [workspace] if workspace else Workspace.objects.filter(
+        Q(clients__refreshtoken__user=user) | Q(clients__accesstoken__user=user)
+    ).distinct()
+    total = 0
+    for ws in workspaces:
+        total += revoke(
+            access_tokens=AccessToken.objects.filter(user=user, application__workspace=ws),
+            refresh_tokens=RefreshToken.objects.filter(user=user, application__workspace=ws),
+            workspace=ws, reason=reason, actor=actor, actor_label=actor_label, target=f"user {user.pk}",
+        )
+    return total
+
+
+def revoke_client(client: Client, *, reason: str, actor=None, actor_label: str = "") -> int:
+    return revoke(
+        access_tokens=AccessToken.objects.filter(application=client),
+        refresh_tokens=RefreshToken.objects.filter(application=client),
+        workspace=client.workspace, reason=reason, actor=actor, actor_label=actor_label,
+        target=f"client {client.client_id}",
+    )
+
+
+def revoke_workspace(workspace: Workspace, *, reason: str, actor=None, actor_label: str = "") -> int:
+    return revoke(
+        access_tokens=AccessToken.objects.filter(application__workspace=workspace),
+        refresh_tokens=RefreshToken.objects.filter(application__workspace=workspace),
+        workspace=workspace, reason=reason, actor=actor, actor_label=actor_label,
+        target=f"workspace {workspace.slug}",
+    )
