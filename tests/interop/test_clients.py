@@ -127,3 +127,17 @@ def test_authlib_sees_rfc_errors(live_oauthhub, setup):
     with pytest.raises(OAuthError) as excinfo:
         session.fetch_token(token_url(live_oauthhub), grant_type="client_credentials")
     assert excinfo.value.error == "invalid_client"
+
+
+def test_authlib_revokes_and_introspects(live_oauthhub, setup, client_factory):
+    confidential, _ = setup
+    api = client_factory(confidential.workspace, name="orders API", can_introspect=True)
+    session = AuthlibSession(confidential.client_id, confidential.plain_secret, scope="read")
+    token = session.fetch_token(token_url(live_oauthhub), grant_type="client_credentials")
+    introspector = AuthlibSession(api.client_id, api.plain_secret)
+    introspect_url = f"{live_oauthhub.url}/auth/shop/oauth2/introspect"
+    active = introspector.introspect_token(introspect_url, token=token["access_token"]).json()
+    assert active["active"] is True and active["client_id"] == confidential.client_id and active["scope"] == "read"
+    revoked = session.revoke_token(f"{live_oauthhub.url}/auth/shop/oauth2/revoke", token=token["access_token"])
+    assert revoked.status_code == 200
+    assert introspector.introspect_token(introspect_url, token=token["access_token"]).json() == {"active": False}

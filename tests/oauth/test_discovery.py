@@ -16,6 +16,8 @@ def test_metadata_describes_this_workspace_only(client, workspace, workspace_fac
     assert meta["issuer"] == "http://testserver/auth/acme"
     assert meta["token_endpoint"] == "http://testserver/auth/acme/oauth2/token"
     assert meta["authorization_endpoint"] == "http://testserver/auth/acme/oauth2/authorize"
+    assert meta["revocation_endpoint"] == "http://testserver/auth/acme/oauth2/revoke"
+    assert meta["introspection_endpoint"] == "http://testserver/auth/acme/oauth2/introspect"
     assert meta["scopes_supported"] == ["read", "write"]
     assert meta["grant_types_supported"] == ["authorization_code", "client_credentials", "refresh_token"]
     assert meta["code_challenge_methods_supported"] == ["S256"]
