@@ -162,11 +162,12 @@ class Client(AbstractApplication):
                     f"Workspace {workspace.slug} does not allow: {', '.join(refused)}."
                 )
             rules = workspace.profile_rules
-            if rules.confidential_clients_only and not self.is_confidential:
+            is_public = self.client_type == self.Kind.PUBLIC
+            if rules.confidential_clients_only and is_public:
                 errors.setdefault("client_type", []).append(
                     f"The {rules.label} profile allows confidential clients only."
                 )
-            if not self.is_confidential and Workspace.GrantType.CLIENT_CREDENTIALS in (self.grant_types or []):
+            if is_public and Workspace.GrantType.CLIENT_CREDENTIALS in (self.grant_types or []):
                 errors.setdefault("grant_types", []).append(
                     "A public client cannot use client credentials: it has no secret."
                 )
