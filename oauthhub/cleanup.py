@@ -9,16 +9,22 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken
 
+from . import revocation
 from .models import Authorization, IssuedToken
 
 BATCH = 1000
-# How long a used authorization code is remembered, to catch a second use.
-AUTHORIZATION_MEMORY = timedelta(days=1)
+
+
+def _authorization_memory() -> timedelta:
+    """How long a consent is remembered: a day to catch a reused code, and as long as
+    the session it was given in may live, so that logging out can still revoke it."""
+    return max(timedelta(days=1), timedelta(seconds=settings.SESSION_COOKIE_AGE))
 
 
 def _delete_in_batches(queryset) -> int:
@@ -51,6 +57,10 @@ def clear_tokens(now=None) -> dict[str, int]:
         ),
         "ID tokens": _delete_in_batches(IDToken.objects.filter(expires__lte=now, access_token__isnull=True)),
         "authorization codes": _delete_in_batches(Grant.objects.filter(expires__lte=now)),
-        "token records": _delete_in_batches(IssuedToken.objects.filter(expires__lte=now)),
-        "authorizations": _delete_in_batches(Authorization.objects.filter(created_at__lte=now - AUTHORIZATION_MEMORY)),
+        "token records": _delete_in_batches(
+            IssuedToken.objects.filter(expires__lte=now - revocation.MARGIN, access_token__isnull=True)
+        ),
+        "authorizations": _delete_in_batches(
+            Authorization.objects.filter(created_at__lte=now - _authorization_memory())
+        ),
     }

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import timedelta
 from uuid import UUID
 
 from django.core.cache import caches
@@ -28,6 +29,10 @@ from .signals import token_revoked
 log = logging.getLogger(__name__)
 
 _LOADED = "oauthhub:revoked:loaded"
+# A revoked token stays listed this long past its expiry: resource servers
+# accept an expired token for a few seconds of clock skew (their leeway).
+MARGIN = timedelta(minutes=5)
+_CHUNK = 500
 
 
 def _cache():
@@ -46,7 +51,7 @@ def remember(records: Iterable[IssuedToken]) -> None:
     now = timezone.now()
     cache = _cache()
     for record in records:
-        ttl = int((record.expires - now).total_seconds()) + 1
+        ttl = int((record.expires + MARGIN - now).total_seconds())
         if ttl > 0:
             cache.set(_key(record.jti), 1, ttl)
 
@@ -66,7 +71,9 @@ def load() -> int:
     The marker is set last: a revocation that lands meanwhile writes its own
     key, and a reader that sees no marker loads again.
     """
-    records = list(IssuedToken.objects.revoked().unexpired().only("jti", "expires"))
+    records = list(
+        IssuedToken.objects.revoked().filter(expires__gt=timezone.now() - MARGIN).only("jti", "expires")
+    )
     remember(records)
     _cache().set(_LOADED, 1, None)
     return len(records)
@@ -86,28 +93,35 @@ def revoke(
     actor_label: str = "",
     target: str = "",
 ) -> int:
-    """Revoke the given access and refresh token querysets; audit and signal it; return the count.
+    """Revoke the live tokens among the given querysets; audit and signal it; return the count.
 
     Refresh tokens are marked revoked (reuse of one then revokes its family);
     access tokens are deleted, which puts their jtis on the revocation list.
+    Subqueries, not lists of ids, so a workspace of any size fits one statement each.
     """
     now = timezone.now()
     with transaction.atomic():
-        refresh_ids = list(refresh_tokens.filter(revoked__isnull=True).values_list("pk", flat=True))
-        bound = AccessToken.objects.filter(refresh_token__pk__in=refresh_ids).values_list("pk", flat=True)
-        access_ids = set(access_tokens.values_list("pk", flat=True)) | set(bound)
-        RefreshToken.objects.filter(pk__in=refresh_ids).update(revoked=now, updated=now, access_token=None)
-        AccessToken.objects.filter(pk__in=access_ids).delete()
-        count = len(access_ids) + len(refresh_ids)
-        if count or actor is not None:
-            AuditEvent.objects.create(
-                workspace=workspace,
-                actor=actor,
-                actor_label=actor_label,
-                action=action,
-                target=target,
-                detail={"reason": reason, "access_tokens": len(access_ids), "refresh_tokens": len(refresh_ids)},
-            )
+        live_refresh = refresh_tokens.filter(revoked__isnull=True, oauthhub_expiry__expires__gt=now)
+        live_access = access_tokens.filter(expires__gt=now)
+        access_count = AccessToken.objects.filter(
+            Q(pk__in=live_access.values("pk")) | Q(refresh_token__in=live_refresh.values("pk"))
+        ).count()
+        refresh_ids = list(live_refresh.values_list("pk", flat=True))
+        for start in range(0, len(refresh_ids), _CHUNK):  # bounded statements on any database
+            chunk = refresh_ids[start:start + _CHUNK]
+            RefreshToken.objects.filter(pk__in=chunk).update(revoked=now, updated=now)
+            AccessToken.objects.filter(refresh_token__pk__in=chunk).delete()
+        AccessToken.objects.filter(pk__in=live_access.values("pk")).delete()
+        refresh_count = len(refresh_ids)
+        AuditEvent.objects.create(
+            workspace=workspace,
+            actor=actor,
+            actor_label=actor_label,
+            action=action,
+            target=target,
+            detail={"reason": reason, "access_tokens": access_count, "refresh_tokens": refresh_count},
+        )
+        count = access_count + refresh_count
         transaction.on_commit(
             lambda: token_revoked.send(sender=Workspace, workspace=workspace, reason=reason, count=count)
         )
@@ -134,8 +148,9 @@ def revoke_family(token_family: UUID | None, *, workspace: Workspace, reason: st
 def revoke_user(user, *, workspace: Workspace | None = None, reason: str, actor=None, actor_label: str = "") -> int:
     """All of ``user``'s tokens, in one workspace or in all of them (one audit event per workspace)."""
     workspaces = [workspace] if workspace else Workspace.objects.filter(
-        Q(clients__refreshtoken__user=user) | Q(clients__accesstoken__user=user)
-    ).distinct()
+        Q(pk__in=AccessToken.objects.filter(user=user).values("application__workspace"))
+        | Q(pk__in=RefreshToken.objects.filter(user=user).values("application__workspace"))
+    )
     total = 0
     for ws in workspaces:
         total += revoke(

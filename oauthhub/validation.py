@@ -161,14 +161,14 @@ def validate(token: str, *, key_source, issuer: str, audience: str | None, leewa
     key, algorithm = found
     if header.get("alg") != algorithm:
         raise InvalidToken("The access token's algorithm is not its key's algorithm.")
+    checked = jwt.JWT(
+        algs=[algorithm],
+        expected_type="JWS",
+        check_claims={"iss": issuer, "exp": None, **({"aud": audience} if audience is not None else {})},
+    )
+    checked.leeway = leeway
     try:
-        checked = jwt.JWT(
-            jwt=token,
-            key=key,
-            algs=[algorithm],
-            expected_type="JWS",
-            check_claims={"iss": issuer, "exp": None, **({"aud": audience} if audience is not None else {})},
-        )
+        checked.deserialize(token, key)
     except jwt.JWTExpired:
         raise InvalidToken("The access token has expired.") from None
     except jwt.JWTMissingClaim as exc:

@@ -12,7 +12,8 @@ import oauth2_provider.admin  # noqa: F401  (registers DOT's admins, which we re
 from django.contrib import admin
 from oauth2_provider import models as dot_models
 
-from ..models import Client, Scope, SigningKey, Workspace
+from ..models import AuditEvent, Client, Scope, SigningKey, Workspace
+from .audit import AuditEventAdmin
 from .client import ClientAdmin
 from .key import SigningKeyAdmin
 from .scope import ScopeAdmin
@@ -36,5 +37,6 @@ admin.site.register(Workspace, WorkspaceAdmin)
 admin.site.register(Scope, ScopeAdmin)
 admin.site.register(Client, ClientAdmin)
 admin.site.register(SigningKey, SigningKeyAdmin)
+admin.site.register(AuditEvent, AuditEventAdmin)
 admin.site.register(dot_models.get_access_token_model(), AccessTokenAdmin)
 admin.site.register(dot_models.get_refresh_token_model(), RefreshTokenAdmin)

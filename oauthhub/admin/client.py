@@ -22,6 +22,7 @@ from ..durations import humanize
 from ..models import Client, Scope
 from ..models.workspace import TTL_FIELDS
 from .forms import DurationField, GrantTypesField, RedirectURIsField, bounds_text, ttl_help
+from .token import may_revoke_tokens, revoke_tokens_of_clients
 
 # Attribute carrying a just-generated plain secret from save_model to response_add.
 _NEW_SECRET = "_oauthhub_new_secret"
@@ -93,7 +94,7 @@ class ClientAdmin(admin.ModelAdmin):
     list_select_related = ("workspace",)
     search_fields = ("name", "client_id")
     radio_fields = {"client_type": admin.HORIZONTAL}
-    actions = ["rotate_secret"]
+    actions = ["rotate_secret", "revoke_tokens"]
     view_on_site = False  # clients have no public page
 
     # client_secret (a digest) and DOT fields oauthhub does not use are never shown.
@@ -117,6 +118,20 @@ class ClientAdmin(admin.ModelAdmin):
     @admin.display(description="grant types")
     def grant_types_display(self, obj: Client) -> str:
         return ", ".join(obj.grant_types or [])
+
+    # Tokens ----------------------------------------------------------------
+
+    def has_revoke_tokens_permission(self, request) -> bool:
+        return may_revoke_tokens(request.user)
+
+    @admin.action(description="Revoke all tokens", permissions=["revoke_tokens"])
+    def revoke_tokens(self, request, queryset):
+        """Every access and refresh token of each selected client (a leaked secret, a retired app)."""
+        clients = list(queryset.select_related("workspace"))
+        count, total = revoke_tokens_of_clients(request, clients)
+        for client in clients:
+            self.log_change(request, client, "Revoked all its tokens.")
+        self.message_user(request, f"Revoked {total} token(s) of {count} client(s).", messages.SUCCESS)
 
     # Secrets ---------------------------------------------------------------
 

@@ -3,21 +3,50 @@
 Tokens are issued by the OAuth flows, never typed in, so there is no add form
 and no edits. The token value and its checksum are never displayed: the value
 column is blank anyway (oauthhub stores tokens hashed), and the checksum is
-what a lookup matches on. The one change allowed is DOT's revocation, as an
-action, which keeps the tombstones refresh-token reuse detection relies on.
+what a lookup matches on; a token is named by its jti instead. The one change
+allowed is revocation, as actions that go through ``oauthhub.revocation``, so
+each is audited under the admin's name, keeps the tombstones refresh-token
+reuse detection relies on, and puts the jtis on the revocation list.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
-from oauth2_provider.models import revoke_access_token
+from oauth2_provider.models import AccessToken, RefreshToken
 
-from ..models import RefreshTokenExpiry
+from .. import revocation
+from ..models import Client, IssuedToken, RefreshTokenExpiry, Workspace
 
 ACTIVE, EXPIRED, REVOKED = "active", "expired", "revoked"
+
+# The reason every admin revocation records; the audit event names the admin.
+ADMIN_REASON = "revoked in the admin"
+
+
+def may_revoke_tokens(user) -> bool:
+    """Whether ``user`` may revoke tokens from any admin page.
+
+    Every revocation changes both kinds of token (a refresh token takes its
+    access token with it, and the other way round), so it takes the change
+    permission on both.
+    """
+    return user.has_perms(
+        [f"{model._meta.app_label}.change_{model._meta.model_name}" for model in (AccessToken, RefreshToken)]
+    )
+
+
+def revoke_tokens_of_clients(request, clients) -> tuple[int, int]:
+    """``revocation.revoke_client`` for each of ``clients`` as ``request.user``: (clients, tokens)."""
+    done = total = 0
+    for client in clients:
+        total += revocation.revoke_client(client, reason=ADMIN_REASON, actor=request.user)
+        done += 1
+    return done, total
 
 
 class StateFilter(admin.SimpleListFilter):
@@ -40,17 +69,22 @@ class StateFilter(admin.SimpleListFilter):
 
 
 class TokenAdmin(admin.ModelAdmin):
-    """What both token admins share: read-only, workspace-aware, no N+1."""
+    """What both token admins share: read-only, workspace-aware, no N+1, revocation as actions."""
 
     states: tuple[str, ...] = ()
+    # How a row reaches its jti (the IssuedToken record of the access token).
+    record_path = ""
     list_filter = ("application__workspace", "application", StateFilter)
     list_select_related = ("application__workspace", "user")
     ordering = ("-created",)
-    actions = ["revoke"]
+    actions = ["revoke", "revoke_users", "revoke_clients"]
 
     def get_search_fields(self, request):
         # Non-secret identifiers only; never the token (it would land in ?q= and access logs).
-        return ("application__client_id", "application__name", f"user__{get_user_model().USERNAME_FIELD}")
+        return (
+            "application__client_id", "application__name", f"user__{get_user_model().USERNAME_FIELD}",
+            f"{self.record_path}__jti",
+        )
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -59,12 +93,11 @@ class TokenAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
-        # Revoke instead: deleting rows loses what DOT's revocation keeps consistent.
+        # Revoke instead: deleting rows loses what revocation keeps consistent.
         return False
 
     def has_revoke_permission(self, request) -> bool:
-        opts = self.opts
-        return request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+        return may_revoke_tokens(request.user)
 
     @admin.display(description="workspace", ordering="application__workspace__slug")
     def workspace(self, obj) -> str:
@@ -78,33 +111,87 @@ class TokenAdmin(admin.ModelAdmin):
     def state(self, obj) -> str:
         return self.state_of(obj, timezone.now())
 
+    @admin.display(description="token ID (jti)")
+    def jti(self, obj) -> str:
+        record = self.record_of(obj)
+        return record.jti if record else "—"
+
+    def record_of(self, obj) -> IssuedToken | None:
+        raise NotImplementedError
+
     def state_of(self, obj, now) -> str:
         raise NotImplementedError
 
     def state_q(self, state: str, now) -> Q:
         raise NotImplementedError
 
-    def revoke_one(self, obj) -> None:
+    def selected(self, queryset) -> tuple[QuerySet, QuerySet]:
+        """The (access tokens, refresh tokens) that revoking the rows of ``queryset`` revokes."""
         raise NotImplementedError
+
+    # Actions ---------------------------------------------------------------
 
     @admin.action(description="Revoke selected tokens", permissions=["revoke"])
     def revoke(self, request, queryset):
-        count = 0
-        for token in queryset:
-            self.revoke_one(token)
-            count += 1
-        self.message_user(request, f"Revoked {count} token(s).", messages.SUCCESS)
+        """The selected rows only, with their bound tokens; one audit event per workspace."""
+        total = 0
+        for workspace, rows in _by_workspace(queryset).items():
+            access_tokens, refresh_tokens = self.selected(queryset.filter(pk__in=rows))
+            total += revocation.revoke(
+                access_tokens=access_tokens,
+                refresh_tokens=refresh_tokens,
+                workspace=workspace,
+                reason=ADMIN_REASON,
+                actor=request.user,
+                target=_describe(self.opts.verbose_name, rows),
+            )
+        self.message_user(request, f"Revoked {total} token(s).", messages.SUCCESS)
+
+    @admin.action(description="Revoke all tokens of these users", permissions=["revoke"])
+    def revoke_users(self, request, queryset):
+        """Every token of each selected row's user, in that row's workspace only."""
+        rows = queryset.exclude(user=None).exclude(application=None).order_by()
+        pairs = set(rows.values_list("user", "application__workspace").distinct())
+        if not pairs:
+            self.message_user(
+                request, "The selected tokens belong to no user (client credentials): nothing to revoke.",
+                messages.WARNING,
+            )
+            return
+        users = get_user_model()._default_manager.in_bulk({user for user, _ in pairs})
+        workspaces = Workspace.objects.in_bulk({workspace for _, workspace in pairs})
+        total = 0
+        for user_pk, workspace_pk in sorted(pairs):
+            total += revocation.revoke_user(
+                users[user_pk], workspace=workspaces[workspace_pk], reason=ADMIN_REASON, actor=request.user
+            )
+        count = len({user for user, _ in pairs})
+        self.message_user(request, f"Revoked {total} token(s) of {count} user(s).", messages.SUCCESS)
+
+    @admin.action(description="Revoke all tokens of these clients", permissions=["revoke"])
+    def revoke_clients(self, request, queryset):
+        clients = Client.objects.filter(pk__in=queryset.order_by().values("application")).select_related("workspace")
+        count, total = revoke_tokens_of_clients(request, clients)
+        self.message_user(request, f"Revoked {total} token(s) of {count} client(s).", messages.SUCCESS)
 
 
 class AccessTokenAdmin(TokenAdmin):
     """An access token row that exists is revocable; revoking deletes it (DOT's way)."""
 
     states = (ACTIVE, EXPIRED)
-    list_display = ("id", "workspace", "client", "user", "scope", "created", "expires", "state")
+    record_path = "oauthhub_record"
+    list_display = ("id", "jti", "workspace", "client", "user", "scope", "created", "expires", "state")
+    list_select_related = (*TokenAdmin.list_select_related, "oauthhub_record")
     fields = readonly_fields = (
-        "id", "workspace", "client", "user", "scope", "resource", "created", "expires", "state",
+        "id", "jti", "workspace", "client", "user", "scope", "resource", "created", "expires", "state",
         "source_refresh_token", "id_token",
     )
+
+    def record_of(self, obj) -> IssuedToken | None:
+        try:
+            return obj.oauthhub_record
+        except IssuedToken.DoesNotExist:
+            return None
 
     def state_of(self, obj, now) -> str:
         return EXPIRED if obj.expires <= now else ACTIVE
@@ -112,21 +199,36 @@ class AccessTokenAdmin(TokenAdmin):
     def state_q(self, state: str, now) -> Q:
         return Q(expires__gt=now) if state == ACTIVE else Q(expires__lte=now)
 
-    def revoke_one(self, obj) -> None:
-        # Revokes the bound refresh token too, keeping its tombstone.
-        revoke_access_token(obj)
+    def selected(self, queryset):
+        # The bound refresh token goes too, as at the revocation endpoint: left
+        # alone, it would buy a fresh access token and undo the revocation.
+        return queryset, RefreshToken.objects.filter(access_token__in=queryset)
 
 
 class RefreshTokenAdmin(TokenAdmin):
     """Refresh tokens: their expiry lives in oauthhub's RefreshTokenExpiry row."""
 
     states = (ACTIVE, EXPIRED, REVOKED)
-    list_display = ("id", "workspace", "client", "user", "scope", "created", "expires", "revoked", "state")
-    list_select_related = (*TokenAdmin.list_select_related, "access_token", "oauthhub_expiry")
+    record_path = "access_token__oauthhub_record"
+    list_display = ("id", "jti", "workspace", "client", "user", "scope", "created", "expires", "revoked", "state")
+    list_select_related = (*TokenAdmin.list_select_related, "access_token__oauthhub_record", "oauthhub_expiry")
     fields = readonly_fields = (
-        "id", "workspace", "client", "user", "scope", "resource", "created", "expires", "revoked", "state",
+        "id", "jti", "workspace", "client", "user", "scope", "resource", "created", "expires", "revoked", "state",
         "access_token", "token_family",
     )
+
+    @admin.display(description="access token ID (jti)")
+    def jti(self, obj) -> str:
+        return super().jti(obj)
+
+    def record_of(self, obj) -> IssuedToken | None:
+        # A revoked or rotated refresh token has no access token left.
+        if obj.access_token is None:
+            return None
+        try:
+            return obj.access_token.oauthhub_record
+        except IssuedToken.DoesNotExist:
+            return None
 
     @admin.display(description="scope")
     def scope(self, obj) -> str:
@@ -153,8 +255,9 @@ class RefreshTokenAdmin(TokenAdmin):
             return live & Q(oauthhub_expiry__expires__gt=now)
         return live & (Q(oauthhub_expiry__isnull=True) | Q(oauthhub_expiry__expires__lte=now))
 
-    def revoke_one(self, obj) -> None:
-        obj.revoke()
+    def selected(self, queryset):
+        # revocation.revoke() deletes each refresh token's bound access token itself.
+        return AccessToken.objects.none(), queryset
 
 
 def _expiry(refresh_token) -> RefreshTokenExpiry | None:
@@ -163,3 +266,19 @@ def _expiry(refresh_token) -> RefreshTokenExpiry | None:
     except RefreshTokenExpiry.DoesNotExist:
         return None
 
+
+def _by_workspace(queryset) -> dict[Workspace | None, list[int]]:
+    """The pks of ``queryset`` grouped by their client's workspace (None for a token without a client)."""
+    groups: dict[int | None, list[int]] = defaultdict(list)
+    for pk, workspace_pk in queryset.order_by("pk").values_list("pk", "application__workspace"):
+        groups[workspace_pk].append(pk)
+    workspaces = Workspace.objects.in_bulk([pk for pk in groups if pk is not None])
+    return {workspaces.get(workspace_pk): pks for workspace_pk, pks in groups.items()}
+
+
+def _describe(noun: str, pks: list[int], limit: int = 300) -> str:
+    """An audit target naming the rows ("access token #4", "2 access tokens: #4, #7"); fits the column."""
+    if len(pks) == 1:
+        return f"{noun} #{pks[0]}"
+    text = f"{len(pks)} {noun}s: " + ", ".join(f"#{pk}" for pk in pks)
+    return text if len(text) <= limit else text[: limit - 4].rsplit(",", 1)[0] + ", …"

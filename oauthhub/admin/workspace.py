@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import Count
+from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.html import conditional_escape
+from oauth2_provider.models import AccessToken, RefreshToken
 
-from .. import keys
+from .. import keys, revocation
 from ..durations import humanize
 from ..exceptions import RotationError
 from ..models import Workspace
@@ -14,6 +19,7 @@ from ..models.workspace import TTL_FIELDS, site_default_ttl
 from .forms import DurationField, GrantTypesField, bounds_text, ttl_help
 from .key import SigningKeyInline
 from .scope import ScopeInline
+from .token import ADMIN_REASON, may_revoke_tokens
 
 
 class AudiencesField(forms.CharField):
@@ -105,7 +111,7 @@ class WorkspaceAdmin(admin.ModelAdmin):
     list_display_links = ("slug", "name")
     list_filter = ("enabled", "profile")
     search_fields = ("slug", "name")
-    actions = ["rotate_signing_keys"]
+    actions = ["rotate_signing_keys", "revoke_tokens"]
     fieldsets = (
         ("General", {"fields": ("slug", "name", "description", "profile", "enabled")}),
         (
@@ -143,6 +149,33 @@ class WorkspaceAdmin(admin.ModelAdmin):
                 request, f"Rotated the signing keys of {workspace.slug}: {active.kid} signs now.", messages.SUCCESS
             )
 
+    def has_revoke_tokens_permission(self, request) -> bool:
+        return may_revoke_tokens(request.user)
+
+    @admin.action(description="Revoke all tokens", permissions=["revoke_tokens"])
+    def revoke_tokens(self, request, queryset):
+        """Every token of each selected workspace, once a page listing what that ends has been confirmed."""
+        if request.POST.get("post") != "yes":
+            return self.revoke_tokens_confirmation(request, queryset)
+        for workspace in queryset:
+            count = revocation.revoke_workspace(workspace, reason=ADMIN_REASON, actor=request.user)
+            self.log_change(request, workspace, f"Revoked all its tokens ({count}).")
+            self.message_user(request, f"Revoked {count} token(s) of workspace {workspace.slug}.", messages.SUCCESS)
+        return None
+
+    def revoke_tokens_confirmation(self, request, queryset) -> TemplateResponse:
+        access, refresh = live_token_counts(queryset)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Revoke all tokens?",
+            "rows": [(workspace, access.get(workspace.pk, 0), refresh.get(workspace.pk, 0)) for workspace in queryset],
+            "queryset": queryset,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        return TemplateResponse(request, "oauthhub/admin/workspace_revoke_tokens_confirmation.html", context)
+
     @admin.display(description="Access token TTL")
     def access_ttl(self, obj: Workspace) -> str:
         return _effective(obj, "access")
@@ -150,6 +183,22 @@ class WorkspaceAdmin(admin.ModelAdmin):
     @admin.display(description="Refresh token TTL")
     def refresh_ttl(self, obj: Workspace) -> str:
         return _effective(obj, "refresh")
+
+
+def live_token_counts(workspaces) -> tuple[dict[int, int], dict[int, int]]:
+    """Unexpired access tokens, and unrevoked unexpired refresh tokens, per workspace pk."""
+    now = timezone.now()
+
+    def per_workspace(queryset) -> dict[int, int]:
+        rows = queryset.order_by().values("application__workspace").annotate(count=Count("pk"))
+        return dict(rows.values_list("application__workspace", "count"))
+
+    ids = [workspace.pk for workspace in workspaces]
+    access = AccessToken.objects.filter(application__workspace__in=ids, expires__gt=now)
+    refresh = RefreshToken.objects.filter(
+        application__workspace__in=ids, revoked__isnull=True, oauthhub_expiry__expires__gt=now
+    )
+    return per_workspace(access), per_workspace(refresh)
 
 
 def _effective(workspace: Workspace, kind: str) -> str:

@@ -90,7 +90,7 @@ def test_refresh_token_list_hides_the_value(admin_client, refresh_token):
 def test_revoke_action_revokes_refresh_and_access_token(admin_client, refresh_token):
     access_pk = refresh_token.access_token_id
     response = admin_client.post(ACCESS, {"action": "revoke", "_selected_action": [access_pk]}, follow=True)
-    assert "Revoked 1 token" in response.content.decode()
+    assert "Revoked 2 token(s)." in response.content.decode()  # the access token and its refresh token
     assert not get_access_token_model().objects.filter(pk=access_pk).exists()
     assert get_refresh_token_model().objects.get(pk=refresh_token.pk).revoked is not None
 

@@ -14,10 +14,6 @@ from django.contrib.auth import get_user_model
 
 from tests.interop.conftest import server_factory  # noqa: F401  (fixture)
 
-# Playwright's sync API keeps an event loop running in this thread; the ORM calls
-# the tests make around it are still plain synchronous calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ADMIN_PASSWORD = "pw-admin-browser-123"
 
@@ -30,6 +26,9 @@ def browser():
         pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium to run the browser tests")
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API keeps an event loop running in this thread; the ORM
+    # calls the tests make around it are still plain synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -39,6 +38,7 @@ def browser():
         )
         yield browser
         browser.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import io
 import pytest
 from django.core.management import call_command
 
+from tests.admin.conftest import Scene, build_scene
 from tests.conftest import basic_auth
 
 
@@ -70,3 +71,12 @@ def whoami(client):
         return client.get("/api-test/whoami", HTTP_AUTHORIZATION=f"Bearer {token}")
 
     return call
+
+
+@pytest.fixture
+def scene(workspace, confidential_client, user, workspace_factory, scope_factory, client_factory, post_form) -> Scene:
+    """Real tokens of two users and three clients in two workspaces (see tests/admin/conftest.py)."""
+    return build_scene(
+        post_form, workspace=workspace, app=confidential_client, alice=user,
+        workspace_factory=workspace_factory, scope_factory=scope_factory, client_factory=client_factory,
+    )

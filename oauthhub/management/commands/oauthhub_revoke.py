@@ -27,7 +27,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         user, client, slug = options["user"], options["client"], options["workspace"]
-        if bool(user) + bool(client) + bool(slug and not user) != 1:
+        # An empty value is an error, not an absent option: `--user "$NAME" --workspace acme`
+        # with $NAME unset must not fall through to revoking the whole workspace.
+        for flag, value in (("--user", user), ("--client", client), ("--workspace", slug)):
+            if value is not None and not value.strip():
+                raise CommandError(f"{flag} is empty.")
+        given = (user is not None) + (client is not None) + (slug is not None and user is None)
+        if given != 1:
             raise CommandError("Give exactly one of --user (optionally with --workspace), --client, --workspace.")
         reason, label = options["reason"], "command"
         if user:
