@@ -169,7 +169,9 @@ class Validator(OAuth2Validator):
                 raise errors.InvalidGrantError(description="The refresh token was already used.", request=request)
             super().save_bearer_token(token, request, *args, **kwargs)
             if presented is not None and not self.rotate_refresh_token(request):
-                # DOT reuses the access token row without rotation: the record follows it.
+                # Without rotation DOT reuses the access token row, so the previous
+                # (opaque) token stops working; the previous JWT is revoked to match.
+                self._supersede(presented.access_token_id)
                 self._record(request, AccessToken.objects.get(pk=presented.access_token_id))
         record = request.oauthhub_record
         transaction.on_commit(lambda: token_issued.send(
@@ -186,11 +188,15 @@ class Validator(OAuth2Validator):
         """The token's IssuedToken record: its jti (the JWT's own, or a new one) and expiry."""
         jti = getattr(request, "oauthhub_jti", None) or tokens.new_jti()
         request.oauthhub_jti = jti
-        request.oauthhub_record, _ = IssuedToken.objects.update_or_create(
-            access_token=access_token,
-            defaults={"workspace": workspace_of(request), "jti": jti, "expires": access_token.expires,
-                      "revoked_at": None},
+        request.oauthhub_record = IssuedToken.objects.create(
+            access_token=access_token, workspace=workspace_of(request), jti=jti, expires=access_token.expires
         )
+
+    @staticmethod
+    def _supersede(access_token_id: int) -> None:
+        previous = list(IssuedToken.objects.filter(access_token_id=access_token_id))
+        IssuedToken.objects.filter(pk__in=[r.pk for r in previous]).update(access_token=None, revoked_at=timezone.now())
+        transaction.on_commit(lambda: revocation.remember(previous))
 
     def _create_refresh_token(self, request, refresh_token_code, access_token, previous_refresh_token):
         refresh_token = super()._create_refresh_token(

@@ -128,3 +128,15 @@ def test_client_without_refresh_grant_cannot_refresh(post_form, confidential_cli
 def test_refresh_tokens_are_stored_only_as_checksums(tokens):
     assert RefreshToken.objects.get().token == ""
     assert AccessToken.objects.get().token == ""
+
+
+def test_without_rotation_a_refresh_supersedes_the_previous_access_token(
+    post_form, client, confidential_client, workspace, tokens, django_capture_on_commit_callbacks
+):
+    workspace.rotate_refresh_tokens = False
+    workspace.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        new = refresh(post_form, confidential_client, tokens["refresh_token"]).json()
+    whoami = "/api-test/whoami"
+    assert client.get(whoami, HTTP_AUTHORIZATION=f"Bearer {tokens['access_token']}").status_code == 401
+    assert client.get(whoami, HTTP_AUTHORIZATION=f"Bearer {new['access_token']}").status_code == 200
