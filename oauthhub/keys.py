@@ -74,6 +74,12 @@ def _decrypt(kid: str, ciphertext: str) -> jwk.JWK:
     )
 
 
+@lru_cache(maxsize=256)
+def _public_key(kid: str, public_json: str) -> jwk.JWK:
+    """A public JWK, built once per process: key material never changes under a kid."""
+    return jwk.JWK.from_json(public_json)
+
+
 # Generation --------------------------------------------------------------------
 
 
@@ -122,7 +128,7 @@ class KeyRecord:
     def verification_key(self) -> jwk.JWK:
         if self.algorithm == SigningKey.Algorithm.HS256:
             return self.private()
-        return jwk.JWK(**self.public_jwk)
+        return _public_key(self.kid, json.dumps(self.public_jwk, sort_keys=True))
 
 
 def _cache_key(workspace_id: int) -> str:
@@ -304,7 +310,12 @@ def signing_key(workspace: Workspace) -> KeyRecord:
         with transaction.atomic():
             Workspace.objects.select_for_update().filter(pk=workspace.pk).exists()
             if not workspace.signing_keys.filter(state=SigningKey.State.ACTIVE).exists():
-                create_initial_keys(workspace)
+                if workspace.signing_keys.filter(state=SigningKey.State.NEXT).exists():
+                    # Saved without keys (a data migration, raw fixtures), then a save
+                    # published its next key: only the active one is missing.
+                    new_key(workspace, SigningKey.State.ACTIVE)
+                else:
+                    create_initial_keys(workspace)
         forget_keys(workspace.pk)
         key = active_key(workspace.pk)
     return key
