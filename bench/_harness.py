@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote_plus, urlencode
@@ -218,6 +219,8 @@ class Result:
     worker_rss_kib: list[int] = field(default_factory=list)
     machine_busy: float = float("nan")  # share of all CPUs busy during the run, any process
     client_cpu: float = 0.0  # CPU seconds of this load generator during the run
+    by_kind: dict[str, list[float]] = field(default_factory=dict)  # latencies per kind of request, if named
+    wrong: int = 0  # 200 responses whose body was not the expected answer
 
     @property
     def completed(self) -> int:
@@ -256,26 +259,25 @@ def post_token(conn: http.client.HTTPConnection, path: str, headers: dict) -> tu
     return response.status, response.read()
 
 
-def drive(
+# What a driven request returns: HTTP status, body, the kind of request ("" if
+# there is only one), and what was wrong with a 200 answer (None if nothing).
+Sent = tuple[int, bytes, str, str | None]
+
+
+def drive_requests(
     server: Server,
-    path: str,
-    credentials: dict,
+    send: Callable[[http.client.HTTPConnection, int], Sent],
     *,
     seconds: float,
     concurrency: int,
     max_requests: int,
     request_timeout: float,
 ) -> Result:
-    """C threads post until ``seconds`` have passed or ``max_requests`` have been sent.
+    """C threads call ``send(conn, n)`` for n = 0, 1, … until ``seconds`` have passed or ``max_requests`` were sent.
 
     A request started before the deadline is allowed to finish; throughput is
     200 responses divided by the wall time until the last one finished.
     """
-    headers = {
-        "Authorization": basic_auth(credentials["client_id"], credentials["client_secret"]),
-        "Content-Type": "application/x-www-form-urlencoded",
-        "Accept": "application/json",
-    }
     result = Result(server.name)
     lock = threading.Lock()
     sent = 0
@@ -284,30 +286,40 @@ def drive(
         nonlocal sent
         conn = http.client.HTTPConnection(HOST, server.port, timeout=request_timeout)
         latencies: list[float] = []
+        by_kind: dict[str, list[float]] = {}
         try:
             while time.monotonic() < deadline:
                 with lock:
                     if sent >= max_requests:
                         return
+                    number = sent
                     sent += 1
                 began = time.perf_counter()
                 try:
-                    status, body = post_token(conn, path, headers)
+                    status, body, kind, problem = send(conn, number)
                 except (OSError, http.client.HTTPException) as exc:
                     conn.close()  # reconnects on the next request
                     with lock:
                         result.errors += 1
                         result.first_failure = result.first_failure or f"{type(exc).__name__}: {exc}"
                     continue
-                latencies.append(time.perf_counter() - began)
+                latency = time.perf_counter() - began
+                latencies.append(latency)
+                if kind:
+                    by_kind.setdefault(kind, []).append(latency)
                 with lock:
                     result.statuses[status] = result.statuses.get(status, 0) + 1
                     if status != 200 and result.first_failure is None:
                         result.first_failure = f"HTTP {status}: {body[:500].decode(errors='replace')}"
+                    if status == 200 and problem:
+                        result.wrong += 1
+                        result.first_failure = result.first_failure or problem
         finally:
             conn.close()
             with lock:
                 result.latencies.extend(latencies)
+                for kind, values in by_kind.items():
+                    result.by_kind.setdefault(kind, []).extend(values)
 
     pids = server.workers()
     cpu_before = sum(proc_cpu_seconds(pid) for pid in pids)
@@ -330,6 +342,32 @@ def drive(
     return result
 
 
+def drive(
+    server: Server,
+    path: str,
+    credentials: dict,
+    *,
+    seconds: float,
+    concurrency: int,
+    max_requests: int,
+    request_timeout: float,
+) -> Result:
+    """``drive_requests`` posting grant_type=client_credentials with HTTP Basic client authentication."""
+    headers = {
+        "Authorization": basic_auth(credentials["client_id"], credentials["client_secret"]),
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Accept": "application/json",
+    }
+
+    def send(conn: http.client.HTTPConnection, number: int) -> Sent:
+        return (*post_token(conn, path, headers), "", None)
+
+    return drive_requests(
+        server, send,
+        seconds=seconds, concurrency=concurrency, max_requests=max_requests, request_timeout=request_timeout,
+    )  # fmt: skip
+
+
 def warm_up(server: Server, path: str, credentials: dict, count: int) -> str | None:
     """A few untimed requests (imports, first connection); returns the first failure."""
     headers = {
@@ -350,9 +388,47 @@ def warm_up(server: Server, path: str, credentials: dict, count: int) -> str | N
 # Process ------------------------------------------------------------------------
 
 
+def code_version() -> str:
+    """The commit measured, and whether the working tree differed from it."""
+    try:
+        git = ["git", "-C", str(ROOT)]
+        commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run([*git, "status", "--porcelain", "--untracked-files=no", "--", "oauthhub", "config"],
+                               capture_output=True, text=True, timeout=10)  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return "unknown (git failed)"
+    if commit.returncode != 0:
+        return "unknown (not a git checkout)"
+    changed = len(dirty.stdout.splitlines())
+    suffix = f" + uncommitted changes to {changed} files in oauthhub/ and config/" if changed else ""
+    return commit.stdout.strip() + suffix
+
+
 def exit_on_sigterm() -> None:
     """Make SIGTERM raise SystemExit, so the ``finally`` blocks stop servers and drop databases."""
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
+
+# In-process loops (run in a child, where Django is set up) ------------------------
+
+
+def timed(operation: Callable[[], object], seconds: float, max_iterations: int) -> dict:
+    """Call ``operation`` for ``seconds`` (or ``max_iterations`` times) in this thread.
+
+    One untimed call first, so a broken setup fails before the clock starts.
+    """
+    operation()
+    count = 0
+    cpu_before = time.process_time()
+    start = time.perf_counter()
+    deadline = start + seconds
+    while count < max_iterations:
+        operation()
+        count += 1
+        if time.perf_counter() >= deadline:
+            break
+    wall = time.perf_counter() - start
+    return {"count": count, "wall": wall, "cpu": time.process_time() - cpu_before}
 
 
 # Child processes ----------------------------------------------------------------

@@ -39,7 +39,6 @@ import json
 import os
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -56,6 +55,7 @@ from bench._harness import (  # noqa: E402
     Server,
     basic_auth,
     child_env,
+    code_version,
     drive,
     exit_on_sigterm,
     percentile,
@@ -63,6 +63,7 @@ from bench._harness import (  # noqa: E402
     print_result,
     run_child,
     start_server,
+    timed,
     wait_until_answering,
     warm_up,
 )
@@ -138,25 +139,6 @@ def run_setup() -> None:
 
 
 # In-process measurements, in a child process ------------------------------------------
-
-
-def timed(operation, seconds: float, max_iterations: int) -> dict:
-    """Call ``operation`` for ``seconds`` (or ``max_iterations`` times) in this thread.
-
-    One untimed call first, so a broken setup fails before the clock starts.
-    """
-    operation()
-    count = 0
-    cpu_before = time.process_time()
-    start = time.perf_counter()
-    deadline = start + seconds
-    while count < max_iterations:
-        operation()
-        count += 1
-        if time.perf_counter() >= deadline:
-            break
-    wall = time.perf_counter() - start
-    return {"count": count, "wall": wall, "cpu": time.process_time() - cpu_before}
 
 
 def run_measure(spec_path: str) -> None:
@@ -361,22 +343,6 @@ def report(endpoint: dict[str, Result], in_process: dict[str, dict]) -> None:
         f"\nThe in-process thread got {min(shares):.0%}–{max(shares):.0%} of a CPU during its loops "
         "(below 100%: other processes took the core)."
     )
-
-
-def code_version() -> str:
-    """The commit measured, and whether the working tree differed from it."""
-    try:
-        git = ["git", "-C", str(SCRIPT.parent.parent)]
-        commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10)
-        dirty = subprocess.run([*git, "status", "--porcelain", "--untracked-files=no", "--", "oauthhub", "config"],
-                               capture_output=True, text=True, timeout=10)  # fmt: skip
-    except (OSError, subprocess.SubprocessError):
-        return "unknown (git failed)"
-    if commit.returncode != 0:
-        return "unknown (not a git checkout)"
-    changed = len(dirty.stdout.splitlines())
-    suffix = f" + uncommitted changes to {changed} files in oauthhub/ and config/" if changed else ""
-    return commit.stdout.strip() + suffix
 
 
 def main(argv: list[str] | None = None) -> int:

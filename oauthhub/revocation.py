@@ -5,8 +5,9 @@ IssuedToken record stays, marked revoked, until the token would have expired.
 Those records are the revocation list's source of truth. The shared cache
 (Redis in production) holds one key per revoked jti, so every process refuses
 a revoked JWT on its next request, plus a marker saying the list is loaded: a
-flushed or evicted marker makes the next check reload the list from the
-database, so a cache flush never resurrects a revoked token.
+flushed or lapsed marker makes the next check reload the list from the
+database, so a cache flush never resurrects a revoked token. Without a shared
+cache the database is asked directly.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from datetime import timedelta
 from uuid import UUID
 
 from django.core.cache import caches
+from django.core.cache.backends.dummy import DummyCache
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -33,6 +36,7 @@ _LOADED = "oauthhub:revoked:loaded"
 # accept an expired token for a few seconds of clock skew (their leeway).
 MARGIN = timedelta(minutes=5)
 _CHUNK = 500
+RELOAD_EVERY = 600  # seconds
 
 
 def _cache():
@@ -47,17 +51,24 @@ def _key(jti: str) -> str:
 
 
 def remember(records: Iterable[IssuedToken]) -> None:
-    """Put revoked records on the cached list, each until its token's expiry."""
+    """Put revoked records on the cached list, until their tokens' expiry (plus the margin)."""
     now = timezone.now()
-    cache = _cache()
-    for record in records:
-        ttl = int((record.expires + MARGIN - now).total_seconds())
-        if ttl > 0:
-            cache.set(_key(record.jti), 1, ttl)
+    ttls = {record.jti: int((record.expires + MARGIN - now).total_seconds()) for record in records}
+    ttls = {jti: ttl for jti, ttl in ttls.items() if ttl > 0}
+    if ttls:
+        # One round trip: a longer stay for a few entries is harmless (their tokens have expired).
+        _cache().set_many({_key(jti): 1 for jti in ttls}, max(ttls.values()))
 
 
 def is_revoked(jti: str) -> bool:
-    """True if the token with ``jti`` was revoked; one cache round trip when the list is loaded."""
+    """True if the token with ``jti`` was revoked.
+
+    With a shared cache (Redis): one round trip while the list is loaded. A
+    per-process cache (local memory) can neither see other processes'
+    revocations nor hold a long list (it evicts), so the database answers.
+    """
+    if not _cache_is_shared():
+        return IssuedToken.objects.revoked().filter(jti=jti, expires__gt=timezone.now() - MARGIN).exists()
     found = _cache().get_many([_LOADED, _key(jti)])
     if _LOADED not in found:
         load()
@@ -68,15 +79,20 @@ def is_revoked(jti: str) -> bool:
 def load() -> int:
     """(Re)build the cached list from the database; returns how many tokens are on it.
 
-    The marker is set last: a revocation that lands meanwhile writes its own
-    key, and a reader that sees no marker loads again.
+    The marker is set last (a revocation landing meanwhile writes its own key),
+    and lapses after RELOAD_EVERY: should the cache ever evict an entry, the
+    list is whole again within that time.
     """
     records = list(
         IssuedToken.objects.revoked().filter(expires__gt=timezone.now() - MARGIN).only("jti", "expires")
     )
     remember(records)
-    _cache().set(_LOADED, 1, None)
+    _cache().set(_LOADED, 1, RELOAD_EVERY)
     return len(records)
+
+
+def _cache_is_shared() -> bool:
+    return not isinstance(_cache(), (LocMemCache, DummyCache))
 
 
 # Revoking ----------------------------------------------------------------------------

@@ -164,3 +164,16 @@ def test_disabling_a_client_revokes_its_tokens(post_form, client, confidential_c
         confidential_client.save()
     assert whoami(client, token) == 401
     assert whoami(client, bystander) == 200
+
+
+def test_a_full_local_memory_cache_never_forgets_a_revocation(post_form, client, auth, confidential_client,
+                                                               committed, settings):
+    # Local memory holds 300 entries by default and evicts the oldest beyond that.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "OPTIONS": {"MAX_ENTRIES": 10}}}
+    token = cc_token(post_form, confidential_client)
+    with committed():
+        post_form(REVOKE, {"token": token}, **auth)
+    for n in range(50):
+        cache.set(f"filler-{n}", n)
+    assert whoami(client, token) == 401
