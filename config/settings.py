@@ -79,6 +79,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",  # the management API's schema and docs templates
+    "drf_spectacular_sidecar",  # Swagger UI's files, served by this site (no CDN)
     "oauth2_provider",
     "oauthhub",
 ]
@@ -172,9 +174,19 @@ OAUTHHUB = {
     "TOKEN_ENDPOINT_RATE": os.environ.get("OAUTHHUB_TOKEN_ENDPOINT_RATE") or None,
     "KEY_ENCRYPTION_KEY": os.environ.get("OAUTHHUB_KEY_ENCRYPTION_KEY") or None,
     "KEY_ENCRYPTION_KEY_FALLBACKS": env_list("OAUTHHUB_KEY_ENCRYPTION_KEY_FALLBACKS", []),
+    # Management API requests per admin client; "off" disables the throttle (the schema check in CI).
+    "API_RATE": (
+        None if os.environ.get("OAUTHHUB_API_RATE", "").lower() in {"off", "none"}
+        else os.environ.get("OAUTHHUB_API_RATE") or "600/min"
+    ),
 }
 
+# The management API's request and response bodies as separate schema components.
+SPECTACULAR_SETTINGS = {"COMPONENT_SPLIT_REQUEST": True}
+
 REST_FRAMEWORK = {
+    # drf-spectacular's schema class, which its deploy check (and any schema of this site) needs.
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
     # Proxies in front of the app that append to X-Forwarded-For; throttles key
     # on the client address they report. 0 means "use REMOTE_ADDR", which a

@@ -10,6 +10,9 @@
 | oauthhub.W002  | OAUTHHUB["ISSUER_BASE_URL"] unset in a deployment (--deploy)     |
 | oauthhub.W003  | refresh-token reuse protection off in OAUTH2_PROVIDER            |
 | oauthhub.W004  | KEY_ENCRYPTION_KEY unset: derived from SECRET_KEY (--deploy)     |
+| oauthhub.E005  | OAUTHHUB["SYSTEM_WORKSPACE"] is not a usable workspace slug      |
+| oauthhub.E006  | OAUTHHUB["API_RATE"] is not a rate such as "600/min" (or None)   |
+| oauthhub.W005  | drf_spectacular(_sidecar) missing: no API schema or docs page    |
 """
 
 from __future__ import annotations
@@ -123,3 +126,54 @@ def check_key_encryption_key(app_configs=None, **kwargs):
             id="oauthhub.W004",
         )
     ]
+
+
+@register(Tags.compatibility)
+def check_management_api(app_configs=None, **kwargs):
+    from django.core.exceptions import ValidationError
+
+    from .models.workspace import slug_validator, validate_slug_not_reserved
+
+    messages = []
+    slug = hub_settings.SYSTEM_WORKSPACE
+    try:
+        if not isinstance(slug, str):
+            raise ValidationError("not a string")
+        slug_validator(slug)
+        validate_slug_not_reserved(slug)
+    except ValidationError as exc:
+        messages.append(
+            Error(
+                f"OAUTHHUB['SYSTEM_WORKSPACE'] = {slug!r} cannot be a workspace slug: {' '.join(exc.messages)}",
+                hint='Use lowercase letters, digits and hyphens, not a reserved path (default: "system").',
+                id="oauthhub.E005",
+            )
+        )
+    rate = hub_settings.API_RATE
+    if rate is not None and not _is_rate(rate):
+        messages.append(
+            Error(
+                f"OAUTHHUB['API_RATE'] = {rate!r} is not a request rate.",
+                hint='Use "<count>/<s|sec|m|min|h|hour|d|day>", e.g. "600/min", or None to turn the throttle off.',
+                id="oauthhub.E006",
+            )
+        )
+    missing = [app for app in ("drf_spectacular", "drf_spectacular_sidecar") if app not in settings.INSTALLED_APPS]
+    if missing:
+        messages.append(
+            Warning(
+                f"{' and '.join(missing)} not in INSTALLED_APPS: the management API's /api/schema/ and "
+                "/api/docs/ pages cannot render.",
+                hint=f"Add {', '.join(repr(app) for app in missing)} to INSTALLED_APPS.",
+                id="oauthhub.W005",
+            )
+        )
+    return messages
+
+
+def _is_rate(rate) -> bool:
+    """What DRF's SimpleRateThrottle.parse_rate reads: "<int>/<unit…>" with unit s, m, h or d."""
+    if not isinstance(rate, str) or "/" not in rate:
+        return False
+    count, period = rate.split("/", 1)
+    return count.isdigit() and period[:1] in {"s", "m", "h", "d"}

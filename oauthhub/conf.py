@@ -52,6 +52,13 @@ DEFAULTS: dict[str, Any] = {
     "RESERVED_SLUGS": [],
     # Django cache alias oauthhub uses.
     "CACHE_ALIAS": "default",
+    # Slug of the workspace that issues the management API's admin tokens
+    # (created by a migration; see docs/api.md). Its tokens are the only ones
+    # /api/v1/ accepts.
+    "SYSTEM_WORKSPACE": "system",
+    # Management API rate per admin client (or staff user), in DRF's notation;
+    # None turns the throttle off.
+    "API_RATE": "600/min",
 }
 
 

@@ -1,4 +1,8 @@
-"""Include with ``path("", include("oauthhub.urls"))`` (any prefix works)."""
+"""Include with ``path("", include("oauthhub.urls"))`` (any prefix works).
+
+``api/`` comes before ``<workspace>/``: "api" is a reserved slug, and the API
+answers everything under it, so no path there ever reaches a workspace.
+"""
 
 from django.urls import include, path
 
@@ -13,5 +17,6 @@ urlpatterns = [
         views.discovery,
         name="authorization-server-metadata",
     ),
+    path("api/", include("oauthhub.api.urls")),
     path("<str:workspace>/", include(workspace_patterns)),
 ]

@@ -19,9 +19,50 @@ REDIRECT_URI = "https://app.example.com/callback"
 @pytest.fixture(autouse=True)
 def _clear_cache():
     # One cache is shared by every test (and Redis by every run): start clean.
-    cache.clear()
+    _clear_this_workers_cache()
     yield
-    cache.clear()
+    _clear_this_workers_cache()
+
+
+def _clear_this_workers_cache() -> None:
+    """cache.clear(), except that on Redis only this xdist worker's keys go (see KEY_PREFIX in
+    tests/settings.py): a FLUSHDB would wipe another worker's entries mid-test, throttle counts too."""
+    client = getattr(getattr(cache, "_cache", None), "get_client", None)
+    if not cache.key_prefix or client is None:
+        cache.clear()
+        return
+    redis = client(write=True)
+    for keys in _chunks(redis.scan_iter(match=f"{cache.key_prefix}:*", count=500), 500):
+        redis.delete(*keys)
+
+
+def _chunks(iterable, size):
+    chunk = []
+    for item in iterable:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+@pytest.fixture(autouse=True)
+def _without_system_workspace(request):
+    """Database tests start without the system workspace that migration 0006 creates.
+
+    Each test builds the world it asserts on, and transactional tests flush the
+    database anyway, so the row would be there or not depending on test order.
+    Tests of the management API ask for the ``system`` fixture (tests/api/conftest.py).
+    """
+    names = set(request.fixturenames)
+    if "system" in names or (request.node.get_closest_marker("django_db") is None
+                             and not names & {"db", "transactional_db"}):
+        return
+    from oauthhub.conf import hub_settings
+
+    request.getfixturevalue("db")
+    Workspace.objects.filter(slug=hub_settings.SYSTEM_WORKSPACE).delete()
 
 
 @pytest.fixture

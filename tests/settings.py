@@ -23,6 +23,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",  # the management API's schema and docs templates
+    "drf_spectacular_sidecar",  # Swagger UI's files, served by this site (no CDN)
     "oauth2_provider",
     "oauthhub",
 ]
@@ -61,7 +63,10 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # One file per test run, so concurrent runs never share it.
     DATABASES["default"]["TEST"] = {"NAME": str(Path(__file__).parent / f".test-db-{os.getpid()}.sqlite3")}
 if os.environ.get("REDIS_URL"):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"],
+                          # pytest-xdist workers share the Redis database but not their test databases:
+                          # keys such as "oauthhub:keys:<workspace id>" must not collide between them.
+                          "KEY_PREFIX": os.environ.get("PYTEST_XDIST_WORKER", "")}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -88,6 +93,9 @@ OAUTH2_PROVIDER = {
     "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
     "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
 }
+
+# The management API's request and response bodies as separate schema components.
+SPECTACULAR_SETTINGS = {"COMPONENT_SPLIT_REQUEST": True}
 
 OAUTHHUB = {
     "RESOURCE_SERVER": {"WORKSPACE": "acme"},  # tests/resource_views.py validate acme tokens

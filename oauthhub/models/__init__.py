@@ -1,5 +1,7 @@
 """oauthhub's models; tokens, refresh tokens and grants stay django-oauth-toolkit's."""
 
+from .admin_access import WorkspaceAdmin
+from .api import AdminClientGrant
 from .audit import AuditEvent
 from .client import Client
 from .key import SigningKey
@@ -8,5 +10,6 @@ from .token import Authorization, IssuedToken, RefreshTokenExpiry
 from .workspace import Workspace
 
 __all__ = [
-    "AuditEvent", "Authorization", "Client", "IssuedToken", "RefreshTokenExpiry", "Scope", "SigningKey", "Workspace",
+    "AdminClientGrant", "AuditEvent", "Authorization", "Client", "IssuedToken", "RefreshTokenExpiry", "Scope",
+    "SigningKey", "Workspace", "WorkspaceAdmin",
 ]
