@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-postgres check bench clean
+.PHONY: install run test test-postgres check bench screenshots clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ check: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/token_endpoint.py
+
+# Regenerates docs/screenshots/*.png with Debian's Chromium (apt-get install -y chromium):
+# a throwaway SQLite demo, a gunicorn process on loopback, the admin driven by Playwright.
+screenshots: $(STAMP)
+	$(BIN)/python -m tests.browser.screenshots
 
 clean:
 	rm -rf $(VENV) db .pytest_cache

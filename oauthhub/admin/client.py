@@ -19,9 +19,11 @@ from django.urls import path, reverse
 from django.utils.cache import patch_cache_control
 
 from ..durations import humanize
-from ..models import Client, Scope
+from ..models import AuditEvent, Client, Scope
 from ..models.workspace import TTL_FIELDS
+from . import changes
 from .forms import DurationField, GrantTypesField, RedirectURIsField, bounds_text, ttl_help
+from .scoping import ScopedRelatedFilter, WorkspaceScopedAdmin, narrow
 from .token import may_revoke_tokens, revoke_tokens_of_clients
 
 # Attribute carrying a just-generated plain secret from save_model to response_add.
@@ -55,10 +57,18 @@ class ClientForm(forms.ModelForm):
         workspace = self.instance.workspace if self.instance.workspace_id else None
         if workspace is not None and "allowed_scopes" in self.fields:
             self.fields["allowed_scopes"].queryset = Scope.objects.for_workspace(workspace)
+        if self.instance._state.adding and "client_type" in self.fields and not self.initial.get("client_type"):
+            # Most clients are services or server-side apps with a secret.
+            self.initial["client_type"] = Client.Kind.CONFIDENTIAL
         for kind in ("access", "refresh"):
             name = TTL_FIELDS[kind]
             if name in self.fields:
                 self.fields[name].help_text = self._ttl_help(kind, name, workspace)
+                self.fields[name].widget.attrs["size"] = 28
+                self.fields[name].widget.attrs["placeholder"] = (
+                    f"inherits {humanize(workspace.effective_ttl(kind))} from workspace"
+                    if workspace is not None else "inherits from workspace"
+                )
 
     def _ttl_help(self, kind: str, name: str, workspace) -> str:
         if workspace is None:
@@ -86,11 +96,11 @@ class ClientForm(forms.ModelForm):
         return cleaned
 
 
-class ClientAdmin(admin.ModelAdmin):
+class ClientAdmin(WorkspaceScopedAdmin):
     form = ClientForm
     change_form_template = "oauthhub/admin/client_change_form.html"
     list_display = ("name", "client_id", "workspace", "client_type", "enabled", "grant_types_display")
-    list_filter = ("workspace", "client_type", "enabled")
+    list_filter = (("workspace", ScopedRelatedFilter), "client_type", "enabled")
     list_select_related = ("workspace",)
     search_fields = ("name", "client_id")
     radio_fields = {"client_type": admin.HORIZONTAL}
@@ -109,6 +119,20 @@ class ClientAdmin(admin.ModelAdmin):
             ("Grants and scopes", {"fields": self._policy}),
             ("Tokens — Time to live", {"fields": self._lifetimes}),
         )
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        class ScopedClientForm(form):
+            """Scopes offered on the add page: those of the workspaces the admin manages."""
+
+            def __init__(self, *args, **kwargs) -> None:
+                super().__init__(*args, **kwargs)
+                if "allowed_scopes" in self.fields:
+                    field = self.fields["allowed_scopes"]
+                    field.queryset = narrow(field.queryset, "workspace", request)
+
+        return ScopedClientForm
 
     def get_readonly_fields(self, request, obj=None):
         # A client moved to another workspace would carry its tokens with it, and
@@ -138,9 +162,40 @@ class ClientAdmin(admin.ModelAdmin):
     def save_model(self, request, obj: Client, form, change: bool) -> None:
         # A new client, or one switched between public and confidential, gets a
         # fresh secret (or loses its old digest when it became public).
-        if not change or "client_type" in form.changed_data:
+        names = [name for name in form.changed_data if name in form.fields]
+        before = {}
+        if change:
+            stored = Client.objects.get(pk=obj.pk)
+            before = changes.snapshot(stored, names)
+            if "allowed_scopes" in names:
+                before["allowed_scopes"] = _scope_names(stored)
+        new_secret = not change or "client_type" in form.changed_data
+        if new_secret:
             setattr(obj, _NEW_SECRET, obj.set_new_secret())
         super().save_model(request, obj, form, change)
+        obj._oauthhub_before = before
+        obj._oauthhub_names = names
+        obj._oauthhub_secret_changed = change and new_secret
+
+    def save_related(self, request, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        client = form.instance
+        before = client.__dict__.pop("_oauthhub_before", {})
+        names = client.__dict__.pop("_oauthhub_names", [])
+        target = f"client {client.client_id}"
+        if not change:
+            changes.record(request, client.workspace, AuditEvent.Action.SETTINGS_CHANGED, target, operation="created")
+            return
+        after = changes.snapshot(client, names)
+        if "allowed_scopes" in names:
+            after["allowed_scopes"] = _scope_names(client)
+        changed = changes.differences(before, after)
+        if changed:
+            changes.record(request, client.workspace, AuditEvent.Action.SETTINGS_CHANGED, target,
+                           operation="updated", changed=changed)
+        if client.__dict__.pop("_oauthhub_secret_changed", False):
+            changes.record(request, client.workspace, AuditEvent.Action.SECRET_ROTATED, target,
+                           reason=f"client type changed to {client.client_type}")
 
     def response_add(self, request, obj: Client, post_url_continue=None):
         secret = obj.__dict__.pop(_NEW_SECRET, None)
@@ -188,6 +243,7 @@ class ClientAdmin(admin.ModelAdmin):
         secret = client.set_new_secret()
         client.save(update_fields=["client_secret", "updated"])
         self.log_change(request, client, "Rotated the client secret.")
+        changes.record(request, client.workspace, AuditEvent.Action.SECRET_ROTATED, f"client {client.client_id}")
         return secret
 
     def secret_page(self, request, client: Client, secret: str, *, created: bool = False):
@@ -220,3 +276,7 @@ class ClientAdmin(admin.ModelAdmin):
             name=f"{self._url_prefix}_rotate_secret",
         )
         return [rotate, *super().get_urls()]
+
+
+def _scope_names(client: Client) -> list[str]:
+    return sorted(client.allowed_scopes.values_list("name", flat=True))

@@ -11,21 +11,32 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.template.response import TemplateResponse
+from django.utils.timesince import timesince
 
 from .. import keys
 from ..exceptions import RotationError
-from ..models import SigningKey
+from ..models import AuditEvent, SigningKey
+from . import changes
+from .scoping import ScopedRelatedFilter, WorkspaceScopedAdmin
 
-_COLUMNS = ("kid", "algorithm", "state", "created_at", "activated_at", "retired_at", "publish_until")
+_COLUMNS = ("kid", "algorithm", "state", "age", "created_at", "activated_at", "retired_at", "publish_until")
+
+
+@admin.display(description="age")
+def age(key: SigningKey) -> str:
+    return timesince(key.created_at) if key.created_at else "—"
 
 
 class SigningKeyInline(admin.TabularInline):
     """A workspace's keys and where each is in its life, on the workspace's page."""
 
     model = SigningKey
-    fields = readonly_fields = _COLUMNS
+    # Fewer columns than the key list, so the inline fits beside the form.
+    fields = readonly_fields = ("kid", "algorithm", "state", "age", "activated_at", "publish_until")
     extra = 0
     show_change_link = True
+
+    age = staticmethod(age)
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -37,14 +48,24 @@ class SigningKeyInline(admin.TabularInline):
         return False
 
 
-class SigningKeyAdmin(admin.ModelAdmin):
-    list_display = ("workspace", "kid", "algorithm", "state", "created_at", "activated_at", "publish_until")
+class SigningKeyAdmin(WorkspaceScopedAdmin):
+    list_display = ("workspace", "kid", "alg", "state_name", "age", "publish_until")
     list_display_links = ("kid",)
-    list_filter = ("workspace", "state", "algorithm")
+    list_filter = (("workspace", ScopedRelatedFilter), "state", "algorithm")
     list_select_related = ("workspace",)
     search_fields = ("kid",)
     fields = readonly_fields = ("workspace", *_COLUMNS, "revoked_at", "public_jwk")
     actions = ["revoke"]
+
+    age = staticmethod(age)
+
+    @admin.display(description="algorithm", ordering="algorithm")
+    def alg(self, key: SigningKey) -> str:
+        return key.algorithm
+
+    @admin.display(description="state", ordering="state")
+    def state_name(self, key: SigningKey) -> str:
+        return key.state  # the filter beside the list explains each state
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -68,6 +89,7 @@ class SigningKeyAdmin(admin.ModelAdmin):
         if request.POST.get("post") != "yes":
             return self.revoke_confirmation(request, queryset)
         revoked = []
+        live = keys.live_token_counts({key.workspace_id for key in queryset})
         for key in queryset:
             if key.state == SigningKey.State.REVOKED:
                 continue
@@ -77,6 +99,8 @@ class SigningKeyAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{key.kid} of {key.workspace.slug} not revoked. {exc}", messages.ERROR)
                 continue
             self.log_change(request, key, "Revoked the signing key.")
+            changes.record(request, key.workspace, AuditEvent.Action.KEY_REVOKED, f"key {key.kid}",
+                           state_was=key.state, live_tokens_at_most=live.get(key.workspace_id, 0))
             revoked.append(key.kid)
         if revoked:
             self.message_user(request, f"Revoked {len(revoked)} key(s): {', '.join(revoked)}.", messages.SUCCESS)

@@ -21,6 +21,7 @@ from oauth2_provider.models import AccessToken, RefreshToken
 
 from .. import revocation
 from ..models import Client, IssuedToken, RefreshTokenExpiry, Workspace
+from .scoping import ScopedRelatedFilter, WorkspaceScopedAdmin
 
 ACTIVE, EXPIRED, REVOKED = "active", "expired", "revoked"
 
@@ -49,6 +50,14 @@ def revoke_tokens_of_clients(request, clients) -> tuple[int, int]:
     return done, total
 
 
+class ClientFilter(ScopedRelatedFilter):
+    """DOT calls the client "application"; the console says client."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.title = "client"
+
+
 class StateFilter(admin.SimpleListFilter):
     """Active / expired / revoked; each token admin says how its rows map to states."""
 
@@ -68,13 +77,20 @@ class StateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class TokenAdmin(admin.ModelAdmin):
+class TokenAdmin(WorkspaceScopedAdmin):
     """What both token admins share: read-only, workspace-aware, no N+1, revocation as actions."""
 
     states: tuple[str, ...] = ()
     # How a row reaches its jti (the IssuedToken record of the access token).
     record_path = ""
-    list_filter = ("application__workspace", "application", StateFilter)
+    workspace_path = "application__workspace"
+    change_list_template = "oauthhub/admin/token_change_list.html"
+    list_filter = (
+        ("application__workspace", ScopedRelatedFilter),
+        ("application", ClientFilter),
+        ("user", ScopedRelatedFilter),
+        StateFilter,
+    )
     list_select_related = ("application__workspace", "user")
     ordering = ("-created",)
     actions = ["revoke", "revoke_users", "revoke_clients"]
@@ -180,7 +196,7 @@ class AccessTokenAdmin(TokenAdmin):
 
     states = (ACTIVE, EXPIRED)
     record_path = "oauthhub_record"
-    list_display = ("id", "jti", "workspace", "client", "user", "scope", "created", "expires", "state")
+    list_display = ("id", "jti", "workspace", "client", "user", "scope", "expires", "state")
     list_select_related = (*TokenAdmin.list_select_related, "oauthhub_record")
     fields = readonly_fields = (
         "id", "jti", "workspace", "client", "user", "scope", "resource", "created", "expires", "state",
@@ -210,7 +226,7 @@ class RefreshTokenAdmin(TokenAdmin):
 
     states = (ACTIVE, EXPIRED, REVOKED)
     record_path = "access_token__oauthhub_record"
-    list_display = ("id", "jti", "workspace", "client", "user", "scope", "created", "expires", "revoked", "state")
+    list_display = ("id", "jti", "workspace", "client", "user", "scope", "expires", "revoked", "state")
     list_select_related = (*TokenAdmin.list_select_related, "access_token__oauthhub_record", "oauthhub_expiry")
     fields = readonly_fields = (
         "id", "jti", "workspace", "client", "user", "scope", "resource", "created", "expires", "revoked", "state",

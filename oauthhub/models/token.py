@@ -79,6 +79,8 @@ class IssuedToken(models.Model):
         related_name="oauthhub_record",
     )
     jti = models.CharField(_("token ID (jti)"), max_length=64, unique=True)
+    # When it was issued: the admin's "tokens issued per hour" chart counts these.
+    issued_at = models.DateTimeField(_("issued"), auto_now_add=True, db_index=True)
     expires = models.DateTimeField(_("expires"), db_index=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, db_index=True)
 

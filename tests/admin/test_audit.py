@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from oauthhub import revocation
-from oauthhub.models import AuditEvent
+from oauthhub.models import AuditEvent, WorkspaceAdmin
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,6 @@ def events(confidential_client, issue_token, admin_user, workspace_factory):
     issue_token(confidential_client.client_id, confidential_client.plain_secret)
     revocation.revoke_client(confidential_client, reason="leaked secret", actor=admin_user)
     other = workspace_factory("other")
-    revocation.revoke_workspace(other, reason="drill", actor_label="command")  # nothing to revoke: no event
     AuditEvent.objects.create(
         workspace=other, actor_label="command", action=AuditEvent.Action.KEYS_ROTATED, target="workspace other",
         detail={"kid": "k2", "note": "x" * 200},
@@ -82,6 +81,7 @@ def test_permissions_are_false_even_for_a_superuser(admin_user, events):
 
 def test_staff_with_view_permission_may_read(client, django_user_model, events):
     user = django_user_model.objects.create_user("auditor", password="x", is_staff=True)
+    WorkspaceAdmin.objects.create(user=user, workspace=events[0].workspace)
     client.force_login(user)
     assert client.get(LIST).status_code == 403
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Permission
 
-from oauthhub.models import AuditEvent, IssuedToken
+from oauthhub.models import AuditEvent, IssuedToken, Workspace, WorkspaceAdmin
 from tests.admin.conftest import access_row, cc_token, jti, refresh_row
 from tests.conftest import basic_auth
 
@@ -249,11 +249,13 @@ def test_a_new_token_works_after_the_workspace_was_revoked(scene, act, whoami, p
 
 @pytest.fixture
 def staff(client, django_user_model):
-    """A staff user logged in on ``client`` with only the permissions given."""
+    """A staff user logged in on ``client`` with only the permissions given, admin of every workspace there is."""
 
     def make(*codenames: str):
         user = django_user_model.objects.create_user("staff", password="x", is_staff=True)
         user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+        for workspace in Workspace.objects.all():
+            WorkspaceAdmin.objects.create(user=user, workspace=workspace)
         client.force_login(user)
         return client
 

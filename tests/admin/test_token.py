@@ -98,13 +98,17 @@ def test_revoke_action_revokes_refresh_and_access_token(admin_client, refresh_to
 def test_revoke_needs_change_permission(client, issued, django_user_model):
     from django.contrib.auth.models import Permission
 
+    from oauthhub.models import WorkspaceAdmin
+
     _, row = issued
     viewer = django_user_model.objects.create_user("viewer", password="x", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_accesstoken"))
+    WorkspaceAdmin.objects.create(user=viewer, workspace=row.application.workspace)
     client.force_login(viewer)
 
     response = client.get(ACCESS)
     assert response.status_code == 200
+    assert response.context["cl"].result_count == 1
     assert response.context["action_form"] is None  # no action offered to a viewer
     client.post(ACCESS, {"action": "revoke", "_selected_action": [row.pk]})
     assert get_access_token_model().objects.filter(pk=row.pk).exists()
