@@ -167,8 +167,10 @@ def test_parallel_refreshes_yield_exactly_one_success(workspace_factory, scope_f
     for thread in threads:
         thread.join()
     assert sorted(results) == [(200, None)] + [(400, "invalid_grant")] * 7
-    assert RefreshToken.objects.filter(revoked__isnull=True).count() == 1
-    assert AccessToken.objects.filter(user=user).count() == 1
+    # Never a fork of the family. (A duplicate that arrives only after the winner
+    # committed is plain reuse and revokes the family, winner included: then none.)
+    assert RefreshToken.objects.filter(revoked__isnull=True).count() <= 1
+    assert AccessToken.objects.filter(user=user).count() <= 1
 
 
 def _refresh_token_for(oauth_client, user) -> str:
