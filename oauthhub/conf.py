@@ -42,7 +42,7 @@ DEFAULTS: dict[str, Any] = {
     "HOOKS": "oauthhub.hooks.Hooks",
     # How this site validates oauthhub access tokens (oauthhub.contrib): see docs/resource-server.md.
     "RESOURCE_SERVER": {},
-    # Security events that revoke tokens (see docs/revocation.md):
+    # Security events that revoke tokens (see docs/tokens.md):
     # logging out revokes the refresh tokens that session consented to;
     # a password change or deactivation revokes all of the user's tokens.
     "REVOKE_ON_LOGOUT": True,
