@@ -12,7 +12,7 @@ from django.test import Client as Browser
 from jwcrypto import jwt
 from oauth2_provider.models import AccessToken
 
-from oauthhub import keys, revocation
+from oauthhub import keys
 from oauthhub.models import SigningKey, Workspace, WorkspaceAdmin
 from tests.admin.conftest import jti
 from tests.admin.test_key import retired_key  # noqa: F401  (fixture)
@@ -87,17 +87,6 @@ def test_a_revoked_jwt_says_so(admin_client, real, django_capture_on_commit_call
     assert failed["Not revoked"].startswith("Revoked just now")
     assert "revoked" in failed["Resource server check"]
     assert response.context["inspection"].verdict.startswith("Not valid: Revoked")
-
-
-def test_on_the_revocation_list_only(admin_client, real):
-    from oauthhub.models import IssuedToken
-
-    record = IssuedToken.objects.get(jti=jti(real))
-    IssuedToken.objects.filter(pk=record.pk).update(revoked_at=None)
-    record.revoked_at = record.expires  # the cached list is what resource servers read
-    revocation.remember([record])
-    revocation._cache().set("oauthhub:revoked:loaded", 1, None)
-    assert failing(inspect(admin_client, real))["Not revoked"] == "On the revocation list: it was revoked."
 
 
 @pytest.mark.parametrize(
