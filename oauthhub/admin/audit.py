@@ -16,7 +16,7 @@ from django.utils.text import Truncator
 
 from ..durations import humanize
 from ..models import AuditEvent
-from .scoping import ScopedRelatedFilter, WorkspaceScopedAdmin
+from .scoping import ReadOnlyScopedAdmin, ScopedRelatedFilter
 
 SUMMARY_LENGTH = 80
 # Fields stored in seconds: a diff shows them as durations.
@@ -26,7 +26,7 @@ DURATIONS = {
 }
 
 
-class AuditEventAdmin(WorkspaceScopedAdmin):
+class AuditEventAdmin(ReadOnlyScopedAdmin):
     # Events without a workspace (site-wide, or of a deleted workspace) are for superusers only.
     change_list_template = "oauthhub/admin/auditevent_change_list.html"
     change_form_template = "oauthhub/admin/auditevent_change_form.html"
@@ -40,15 +40,6 @@ class AuditEventAdmin(WorkspaceScopedAdmin):
         "created_at", "workspace", "actor", "actor_label", "action", "target", "diff", "detail_pretty",
     )
     actions = None  # not even "delete selected"
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description="actor", ordering="actor_label")
     def actor_name(self, obj: AuditEvent) -> str:

@@ -22,7 +22,13 @@ from ..durations import humanize
 from ..models import AuditEvent, Client, Scope
 from ..models.workspace import TTL_FIELDS
 from . import changes
-from .forms import DurationField, GrantTypesField, RedirectURIsField, bounds_text, ttl_help
+from .forms import (
+    DurationField,
+    GrantTypesField,
+    RedirectURIsField,
+    bounds_text,
+    ttl_help,
+)
 from .scoping import ScopedRelatedFilter, WorkspaceScopedAdmin, narrow
 from .token import may_revoke_tokens, revoke_tokens_of_clients
 

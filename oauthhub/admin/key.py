@@ -17,7 +17,7 @@ from .. import keys
 from ..exceptions import RotationError
 from ..models import AuditEvent, SigningKey
 from . import changes
-from .scoping import ScopedRelatedFilter, WorkspaceScopedAdmin
+from .scoping import ReadOnlyScopedAdmin, ScopedRelatedFilter
 
 _COLUMNS = ("kid", "algorithm", "state", "age", "created_at", "activated_at", "retired_at", "publish_until")
 
@@ -48,7 +48,7 @@ class SigningKeyInline(admin.TabularInline):
         return False
 
 
-class SigningKeyAdmin(WorkspaceScopedAdmin):
+class SigningKeyAdmin(ReadOnlyScopedAdmin):
     list_display = ("workspace", "kid", "alg", "state_name", "age", "publish_until")
     list_display_links = ("kid",)
     list_filter = (("workspace", ScopedRelatedFilter), "state", "algorithm")
@@ -66,17 +66,6 @@ class SigningKeyAdmin(WorkspaceScopedAdmin):
     @admin.display(description="state", ordering="state")
     def state_name(self, key: SigningKey) -> str:
         return key.state  # the filter beside the list explains each state
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        # Revoke instead: deleting the active or next key would leave the
-        # workspace half-rotated, and a revoked row records what happened.
-        return False
 
     def has_revoke_permission(self, request) -> bool:
         opts = self.opts

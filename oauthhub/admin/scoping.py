@@ -128,3 +128,17 @@ class WorkspaceScopedAdmin(admin.ModelAdmin):
             queryset = kwargs.get("queryset", db_field.related_model._default_manager.all())
             kwargs["queryset"] = narrow(queryset, path, request)
         return kwargs
+
+
+class ReadOnlyScopedAdmin(WorkspaceScopedAdmin):
+    """A record nobody edits in the console: rows change only through the
+    operations that keep them consistent (rotation, revocation, auditing)."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -21,7 +21,7 @@ from oauth2_provider.models import AccessToken, RefreshToken
 
 from .. import revocation
 from ..models import Client, IssuedToken, RefreshTokenExpiry, Workspace
-from .scoping import ScopedRelatedFilter, WorkspaceScopedAdmin
+from .scoping import ReadOnlyScopedAdmin, ScopedRelatedFilter
 
 ACTIVE, EXPIRED, REVOKED = "active", "expired", "revoked"
 
@@ -77,7 +77,7 @@ class StateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class TokenAdmin(WorkspaceScopedAdmin):
+class TokenAdmin(ReadOnlyScopedAdmin):
     """What both token admins share: read-only, workspace-aware, no N+1, revocation as actions."""
 
     states: tuple[str, ...] = ()
@@ -101,16 +101,6 @@ class TokenAdmin(WorkspaceScopedAdmin):
             "application__client_id", "application__name", f"user__{get_user_model().USERNAME_FIELD}",
             f"{self.record_path}__jti",
         )
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        # Revoke instead: deleting rows loses what revocation keeps consistent.
-        return False
 
     def has_revoke_permission(self, request) -> bool:
         return may_revoke_tokens(request.user)

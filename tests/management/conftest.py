@@ -48,22 +48,6 @@ def jwks_max_age(settings):
 
 
 @pytest.fixture
-def issue(post_form):
-    """An access token for ``oauth_client`` from its workspace's token endpoint."""
-
-    def run(oauth_client, **data) -> str:
-        response = post_form(
-            f"/auth/{oauth_client.workspace.slug}/oauth2/token",
-            {"grant_type": "client_credentials", **data},
-            HTTP_AUTHORIZATION=basic_auth(oauth_client.client_id, oauth_client.plain_secret),
-        )
-        assert response.status_code == 200, response.content
-        return response.json()["access_token"]
-
-    return run
-
-
-@pytest.fixture
 def whoami(client):
     """GET the tests host's protected view (it validates workspace acme's tokens in-process)."""
 
