@@ -8,7 +8,7 @@
 | oauthhub.E004  | session or authentication middleware missing (login + consent)   |
 | oauthhub.W001  | OAUTHHUB holds a key oauthhub does not know (a typo?)            |
 | oauthhub.W002  | OAUTHHUB["ISSUER_BASE_URL"] unset in a deployment (--deploy)     |
-| oauthhub.W003  | refresh-token reuse protection off in OAUTH2_PROVIDER            |
+| oauthhub.W003  | retired: reuse detection no longer depends on OAUTH2_PROVIDER    |
 | oauthhub.W004  | KEY_ENCRYPTION_KEY unset: derived from SECRET_KEY (--deploy)     |
 | oauthhub.E005  | OAUTHHUB["SYSTEM_WORKSPACE"] is not a usable workspace slug      |
 | oauthhub.E006  | OAUTHHUB["API_RATE"] is not a rate such as "600/min" (or None)   |
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
-from oauth2_provider.settings import oauth2_settings
 
 from .conf import DEFAULTS, hub_settings
 from .profiles import PROFILES
@@ -50,14 +49,6 @@ def check_dot_integration(app_configs=None, **kwargs):
                 "django-oauth-toolkit is not installed.",
                 hint='Add "oauth2_provider" to INSTALLED_APPS (before "oauthhub").',
                 id="oauthhub.E002",
-            )
-        )
-    if not oauth2_settings.REFRESH_TOKEN_REUSE_PROTECTION:
-        errors.append(
-            Warning(
-                "A replayed refresh token does not revoke its token family.",
-                hint='Set OAUTH2_PROVIDER["REFRESH_TOKEN_REUSE_PROTECTION"] = True.',
-                id="oauthhub.W003",
             )
         )
     middleware = set(settings.MIDDLEWARE)

@@ -55,11 +55,6 @@ def test_w002_issuer_unset_is_a_deploy_warning(settings):
     assert checks.check_issuer() == []
 
 
-def test_w003_reuse_protection_off(settings):
-    settings.OAUTH2_PROVIDER = {**settings.OAUTH2_PROVIDER, "REFRESH_TOKEN_REUSE_PROTECTION": False}
-    assert ids(checks.check_dot_integration()) == ["oauthhub.W003"]
-
-
 def test_w004_key_encryption_key_unset(settings):
     settings.OAUTHHUB = {}
     assert ids(checks.check_key_encryption_key()) == ["oauthhub.W004"]
