@@ -22,6 +22,7 @@ from django.utils.html import conditional_escape, format_html
 from oauth2_provider.models import AccessToken, RefreshToken
 
 from .. import keys, revocation
+from ..access import system_workspace_slug
 from ..durations import humanize
 from ..exceptions import RotationError
 from ..models import AuditEvent, Scope, Workspace, admin_access
@@ -116,6 +117,21 @@ class WorkspaceForm(forms.ModelForm):
     def clean_refresh_token_grace_period(self) -> int:
         return self.cleaned_data.get("refresh_token_grace_period") or 0
 
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if self.instance.pk and self.instance.slug == system_workspace_slug():
+            # It issues the management API's admin tokens: keep the API reachable.
+            if cleaned.get("enabled") is False:
+                self.add_error("enabled", "The system workspace issues the API's admin tokens; keep it enabled.")
+            if cleaned.get("slug", self.instance.slug) != self.instance.slug:
+                self.add_error("slug", "The system workspace's slug is set by OAUTHHUB[\"SYSTEM_WORKSPACE\"].")
+            if cleaned.get("token_format") not in (None, Workspace.TokenFormat.JWT):
+                self.add_error("token_format", "The system workspace issues JWTs: the management API validates them.")
+            grants = cleaned.get("grant_types")
+            if grants is not None and Workspace.GrantType.CLIENT_CREDENTIALS not in grants:
+                self.add_error("grant_types", "The system workspace needs client credentials for its admin clients.")
+        return cleaned
+
     def _ttl_help(self, kind: str, name: str, adding: bool) -> str:
         default = humanize(site_default_ttl(kind))
         if adding:
@@ -196,6 +212,11 @@ class WorkspaceAdmin(WorkspaceScopedAdmin):
         ("Grant types", {"fields": ("grant_types",)}),
         ("Security", {"fields": ("profile", "profile_rules")}),
     )
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and obj.slug == system_workspace_slug():
+            return False  # it issues the API's admin tokens
+        return super().has_delete_permission(request, obj)
 
     def has_add_permission(self, request) -> bool:
         # As in the management API: only an admin of every workspace creates workspaces.
