@@ -455,3 +455,12 @@ def run_child(
     if done.returncode != 0 or not lines:
         raise RuntimeError(f"{name}: {what} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
     return json.loads(lines[-1].split(" ", 1)[1])
+
+
+def jose_part(token: str, index: int) -> dict:
+    """The header (0) or payload (1) of a compact JWS, parsed by jwcrypto, not verified."""
+    from jwcrypto import jws
+
+    parsed = jws.JWS()
+    parsed.deserialize(token)
+    return parsed.jose_header if index == 0 else json.loads(parsed.objects["payload"])

@@ -33,7 +33,6 @@ files and the database are removed in a ``finally``.
 from __future__ import annotations
 
 import argparse
-import base64
 import http.client
 import json
 import os
@@ -58,6 +57,7 @@ from bench._harness import (  # noqa: E402
     code_version,
     drive,
     exit_on_sigterm,
+    jose_part,
     percentile,
     post_token,
     print_result,
@@ -84,12 +84,6 @@ TOKENS_PER_ALGORITHM = 4  # real tokens from the endpoint, cycled through by the
 
 def slug(label: str) -> str:
     return f"bench-{label.lower()}"
-
-
-def jose_part(token: str, index: int) -> dict:
-    """The header (0) or payload (1) of a compact JWS, not verified."""
-    part = token.split(".")[index]
-    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
 
 
 # Setup, in a child process with DJANGO_SETTINGS_MODULE set --------------------------

@@ -40,7 +40,6 @@ up in a ``finally``.
 from __future__ import annotations
 
 import argparse
-import base64
 import http.client
 import json
 import os
@@ -68,6 +67,7 @@ from bench._harness import (  # noqa: E402
     code_version,
     drive_requests,
     exit_on_sigterm,
+    jose_part,
     percentile,
     post_token,
     print_result,
@@ -84,12 +84,6 @@ REVOKE_PATH = f"/{SLUG}/oauth2/revoke"
 INTROSPECT_PATH = f"/{SLUG}/oauth2/introspect"
 KINDS = ("active", "revoked", "unknown")
 REDIS_PORT = 6379
-
-
-def jose_part(token: str, index: int) -> dict:
-    """The header (0) or payload (1) of a compact JWS, not verified."""
-    part = token.split(".")[index]
-    return json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
 
 
 # Setup, in a child process with DJANGO_SETTINGS_MODULE set --------------------------
