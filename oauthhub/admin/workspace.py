@@ -117,21 +117,6 @@ class WorkspaceForm(forms.ModelForm):
     def clean_refresh_token_grace_period(self) -> int:
         return self.cleaned_data.get("refresh_token_grace_period") or 0
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        if self.instance.pk and self.instance.slug == system_workspace_slug():
-            # It issues the management API's admin tokens: keep the API reachable.
-            if cleaned.get("enabled") is False:
-                self.add_error("enabled", "The system workspace issues the API's admin tokens; keep it enabled.")
-            if cleaned.get("slug", self.instance.slug) != self.instance.slug:
-                self.add_error("slug", "The system workspace's slug is set by OAUTHHUB[\"SYSTEM_WORKSPACE\"].")
-            if cleaned.get("token_format") not in (None, Workspace.TokenFormat.JWT):
-                self.add_error("token_format", "The system workspace issues JWTs: the management API validates them.")
-            grants = cleaned.get("grant_types")
-            if grants is not None and Workspace.GrantType.CLIENT_CREDENTIALS not in grants:
-                self.add_error("grant_types", "The system workspace needs client credentials for its admin clients.")
-        return cleaned
-
     def _ttl_help(self, kind: str, name: str, adding: bool) -> str:
         default = humanize(site_default_ttl(kind))
         if adding:

@@ -121,23 +121,6 @@ class WorkspaceSerializer(ModelCleanMixin, serializers.ModelSerializer):
     def get_is_system(self, workspace: Workspace) -> bool:
         return workspace.slug == system_workspace_slug()
 
-    # The system workspace must go on issuing what the API accepts: JWTs by client credentials.
-
-    def _is_system(self) -> bool:
-        return self.instance is not None and self.instance.slug == system_workspace_slug()
-
-    def validate_token_format(self, value: str) -> str:
-        if self._is_system() and value != Workspace.TokenFormat.JWT:
-            raise serializers.ValidationError("The system workspace issues JWTs: the management API validates them.")
-        return value
-
-    def validate_grant_types(self, value: list[str]) -> list[str]:
-        if self._is_system() and Workspace.GrantType.CLIENT_CREDENTIALS not in value:
-            raise serializers.ValidationError(
-                "The system workspace needs client_credentials: admin clients get their tokens with it."
-            )
-        return value
-
 
 # Scopes -------------------------------------------------------------------------------------
 

@@ -181,6 +181,7 @@ class Workspace(models.Model):
         unknown = set(self.grant_types or []) - set(self.GrantType.values)
         if unknown:
             errors["grant_types"] = [f"Unknown grant type: {', '.join(sorted(unknown))}."]
+        errors.update(self._system_workspace_errors())
         if self.refresh_token_grace_period > 300:
             errors["refresh_token_grace_period"] = ["Refresh token grace period must be at most 5 min."]
         if self.key_rotation_period is not None and self.key_rotation_period < 86400:
@@ -191,6 +192,23 @@ class Workspace(models.Model):
             errors["audiences"] = ["Audiences are a list of URIs or names."]
         if errors:
             raise ValidationError(errors)
+
+    def _system_workspace_errors(self) -> dict[str, list[str]]:
+        """The system workspace issues the management API's admin tokens: keep it able to."""
+        if self._state.adding or getattr(self, "loaded_slug", None) != hub_settings.SYSTEM_WORKSPACE:
+            return {}
+        errors = {}
+        if not self.enabled:
+            errors["enabled"] = ["The system workspace issues the API's admin tokens; keep it enabled."]
+        if self.slug != self.loaded_slug:
+            errors["slug"] = ['The system workspace\'s slug is set by OAUTHHUB["SYSTEM_WORKSPACE"].']
+        if self.token_format != self.TokenFormat.JWT:
+            errors["token_format"] = ["The system workspace issues JWTs: the management API validates them."]
+        if self.GrantType.CLIENT_CREDENTIALS not in (self.grant_types or []):
+            errors["grant_types"] = [
+                "The system workspace needs client_credentials: admin clients get their tokens with it."
+            ]
+        return errors
 
     def effective_ttl(self, kind: str) -> int:
         """The workspace's lifetime of ``kind``, falling back to the site default."""
